@@ -1,0 +1,528 @@
+"""The offline evidence analyzer: a deterministic reading of who says what.
+
+It always runs: it is the whole report when no LLM is configured, and it grounds the LLM's
+report when one is. Rule-based on purpose: it must install from PyPI alone and never
+download a model (the spaCy English models are not on PyPI), it has to be fast enough to
+run on every message (a few milliseconds an article), and every decision it makes can be
+read and tested. The rules describe how English news attributes statements in general —
+speech verbs, "according to", "told <outlet>", spokespeople, studies, anonymous-source
+phrases — never any particular article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..models import (
+    Article,
+    ArticleInfo,
+    Claim,
+    Hedge,
+    Rating,
+    RedFlag,
+    Report,
+    Source,
+)
+from ..text import word_count
+from . import lexicon as lx
+from .segment import Sentence, split_sentences
+from .sources import Found, SourceMap, find_source_map
+
+__all__ = ["analyze", "find_sources"]
+
+_HEDGE = re.compile(
+    r"\b(?:" + "|".join(lx.RUMOUR_HEDGES + lx.UNCERTAINTY_HEDGES) + r")\b", re.I
+)
+_MAX_CLAIMS = 20
+_ON_RECORD = {"named_person", "named_org"}
+
+
+@dataclass
+class _Evidence:
+    article: Article
+    sentences: list[Sentence]
+    smap: SourceMap
+    ids: dict[str, str]
+    hedges: list[Hedge]
+    hedges_by_sentence: dict[int, list[str]]
+    boilerplate: set[int]
+
+
+def find_sources(text: str) -> list[Source]:
+    """Sources of a text, as report `Source` objects (ids s1, s2, ... in order of appearance)."""
+    sentences = split_sentences(text)
+    smap = find_source_map(text, sentences)
+    ids = _source_ids(smap)
+    return _sources(smap, ids)
+
+
+def analyze(article: Article, *, language: str = "en") -> Report:
+    """The complete offline report for one article."""
+    text = article.text
+    sentences = split_sentences(text)
+    smap = find_source_map(text, sentences)
+    ids = _source_ids(smap)
+    hedges, by_sentence = _hedges(sentences)
+    boilerplate = {s.index for s in sentences if lx.AGGREGATOR_BOILERPLATE.search(s.text)}
+    ev = _Evidence(article, sentences, smap, ids, hedges, by_sentence, boilerplate)
+    sources = _sources(smap, ids)
+    claims = _claims(ev)
+    flags = _red_flags(ev, sources, claims)
+    rating = _rating(sources, claims, flags)
+    title = article.title or (sentences[0].text if sentences else None)
+    return Report(
+        analyzer="offline",
+        model=None,
+        language=language,
+        article=ArticleInfo(
+            title=title,
+            url=article.url,
+            site=article.site,
+            author=article.author,
+            published=article.published,
+            language=article.language,
+            forwarded_from=article.forwarded_from,
+            word_count=word_count(text),
+            truncated=False,
+        ),
+        summary=_summary(ev, sources, claims, flags),
+        rating=rating,
+        claims=claims,
+        sources=sources,
+        hedges=hedges,
+        red_flags=flags,
+        next_steps=_next_steps(ev, sources, claims, flags),
+    )
+
+
+# --- sources ---------------------------------------------------------------
+
+
+def _source_ids(smap: SourceMap) -> dict[str, str]:
+    ordered = sorted(smap.sources.values(), key=lambda f: f.mention_start)
+    return {found.key: f"s{i}" for i, found in enumerate(ordered, start=1)}
+
+
+def _sources(smap: SourceMap, ids: dict[str, str]) -> list[Source]:
+    ordered = sorted(smap.sources.values(), key=lambda f: f.mention_start)
+    return [
+        Source(
+            id=ids[f.key],
+            name=f.name,
+            kind=f.kind,  # type: ignore[arg-type]
+            role=f.role,
+            mention=f.mention,
+            via=ids.get(f.via_key) if f.via_key else None,
+        )
+        for f in ordered
+    ]
+
+
+# --- hedges ------------------------------------------------------------------
+
+
+def _hedges(sentences: list[Sentence]) -> tuple[list[Hedge], dict[int, list[str]]]:
+    hedges: list[Hedge] = []
+    by_sentence: dict[int, list[str]] = {}
+    seen: set[tuple[str, int]] = set()
+    for sentence in sentences:
+        for match in _HEDGE.finditer(sentence.text):
+            marker = match.group(0)
+            if marker.lower().startswith(("may ", "may")) and re.match(r"may\b", marker) is None:
+                continue
+            if re.match(r"(?:may|could|might)\s+(?:not\s+)?(?:comment|respond)", marker, re.I):
+                continue
+            if (marker.lower(), sentence.index) in seen:
+                continue
+            seen.add((marker.lower(), sentence.index))
+            hedges.append(Hedge(marker=marker, quote=sentence.text))
+            by_sentence.setdefault(sentence.index, []).append(marker)
+    return hedges, by_sentence
+
+
+def _is_rumour(marker: str) -> bool:
+    return bool(lx.RUMOUR_WORDS.search(marker))
+
+
+# --- claims ------------------------------------------------------------------
+
+
+def _claims(ev: _Evidence) -> list[Claim]:
+    candidates: list[tuple[int, Sentence]] = []
+    for sentence in ev.sentences:
+        if sentence.is_headline or sentence.index in ev.boilerplate:
+            continue
+        keys = ev.smap.by_sentence.get(sentence.index, [])
+        markers = ev.hedges_by_sentence.get(sentence.index, [])
+        has_number = bool(lx.NUMBER.search(sentence.text))
+        has_date = bool(lx.DATE.search(sentence.text))
+        if not (keys or markers or has_number or has_date):
+            continue
+        if _is_comment_refusal(sentence.text) and not has_number:
+            continue
+        weight = 3 * bool(keys) + 2 * bool(markers) + has_number + has_date
+        weight += 2 if sentence.index <= 2 else 0  # the lede carries the story
+        candidates.append((weight, sentence))
+    keep = sorted(candidates, key=lambda c: (-c[0], c[1].index))[:_MAX_CLAIMS]
+    keep_sentences = sorted((s for _, s in keep), key=lambda s: s.index)
+    claims: list[Claim] = []
+    for i, sentence in enumerate(keep_sentences, start=1):
+        keys = ev.smap.by_sentence.get(sentence.index, [])
+        sources = [ev.smap.sources[k] for k in keys if k in ev.smap.sources]
+        markers = ev.hedges_by_sentence.get(sentence.index, [])
+        verifiability = _verifiability(sentence, sources, markers)
+        claims.append(
+            Claim(
+                id=f"c{i}",
+                text=_claim_text(sentence.text),
+                quote=sentence.text,
+                grounded=True,
+                source_ids=[ev.ids[s.key] for s in sources],
+                verifiability=verifiability,
+                hedges=markers,
+                check=_check(sentence, sources, markers, verifiability, ev),
+            )
+        )
+    return claims
+
+
+def _is_comment_refusal(text: str) -> bool:
+    return bool(re.search(r"declined to comment|did not respond|could not be reached|"
+                          r"did not reply|refused to comment|would not comment", text, re.I))
+
+
+def _claim_text(sentence: str) -> str:
+    text = re.sub(r"\s+", " ", sentence).strip()
+    return text if len(text) <= 220 else text[:217].rsplit(" ", 1)[0] + "…"
+
+
+_APPROXIMATE = re.compile(r"^(?:about|around|as many as|up to|estimated)$", re.I)
+
+
+def _verifiability(sentence: Sentence, sources: list[Found], markers: list[str]) -> str:
+    """Can a reader check this? On-record and factual: yes; anonymous: partly; rumour: no."""
+    kinds = {s.kind for s in sources}
+    rumour = any(_is_rumour(m) for m in markers)
+    speculative = _leading_modal(sentence.text) or bool(
+        re.search(r"\b(?:most|more) likely\b(?! to)|\blikely to\b", sentence.text, re.I))
+    hedged = [m for m in markers if not _APPROXIMATE.match(m)]
+    on_record = kinds & _ON_RECORD or any(
+        s.kind == "document" and s.identified for s in sources
+    )
+    if (rumour and not on_record) or (kinds and kinds <= {"outlet"}):
+        return "unverifiable"
+    if on_record:
+        return "partly" if _leading_modal(sentence.text) else "verifiable"
+    if "anonymous" in kinds and not kinds & {"document", "social_media"}:
+        return "unverifiable" if speculative else "partly"
+    if kinds:
+        return "partly"
+    if _leading_modal(sentence.text):
+        return "unverifiable"
+    return "partly" if hedged else "verifiable"
+
+
+def _leading_modal(text: str) -> bool:
+    """A modal in the main clause ('X could be replaced'), not in a subordinate one."""
+    words = re.findall(r"[\w’']+", text)[:7]
+    return any(w.lower() in {"could", "may", "might"} for w in words)
+
+
+def _check(sentence: Sentence, sources: list[Found], markers: list[str], verifiability: str,
+           ev: _Evidence) -> str:
+    by_kind = {s.kind: s for s in sources}
+    outlet = _via_outlet(sources, ev)
+    if "anonymous" in by_kind and outlet:
+        return (f"Find {outlet.name}'s original report; look for a named, on-record source "
+                "confirming it.")
+    if "anonymous" in by_kind:
+        return "Look for on-record confirmation from a named person or the organisation involved."
+    if "outlet" in by_kind:
+        return f"Read {by_kind['outlet'].name}'s report itself and see who it relies on."
+    if "document" in by_kind:
+        doc = by_kind["document"]
+        if not doc.identified:
+            return "Find the study itself (authors, journal, sample) before trusting the figure."
+        return f"Read the {doc.name.removeprefix('the ')} itself and check the figure."
+    if "social_media" in by_kind:
+        return f"Find the original post ({by_kind['social_media'].name}) and check the account."
+    if "named_person" in by_kind:
+        person = by_kind["named_person"]
+        return f"Search for {person.name}'s own words in other coverage or a transcript."
+    if "named_org" in by_kind:
+        org = by_kind["named_org"]
+        return f"Check {org.name}'s own statements or publications."
+    if any(_is_rumour(m) for m in markers):
+        return "Treat as rumour until a named source confirms it."
+    if lx.NUMBER.search(sentence.text) or lx.DATE.search(sentence.text):
+        return "Check the figure or date against an official or independent source."
+    return "Look for the same claim in independent coverage."
+
+
+def _via_outlet(sources: list[Found], ev: _Evidence) -> Found | None:
+    for source in sources:
+        if source.via_key and source.via_key in ev.smap.sources:
+            return ev.smap.sources[source.via_key]
+    return None
+
+
+# --- red flags ---------------------------------------------------------------
+
+
+def _red_flags(ev: _Evidence, sources: list[Source], claims: list[Claim]) -> list[RedFlag]:
+    flags: list[RedFlag] = []
+    text = ev.article.text
+    by_kind: dict[str, list[Source]] = {}
+    for source in sources:
+        by_kind.setdefault(source.kind, []).append(source)
+    anonymous = by_kind.get("anonymous", [])
+    on_record = [s for s in sources if s.kind in _ON_RECORD]
+
+    def add(code: str, detail: str) -> None:
+        if code not in {f.code for f in flags}:
+            flags.append(RedFlag(code=code, detail=detail))
+
+    headline = _headline_support(ev)
+    if headline:
+        add("headline_not_supported", headline)
+    if anonymous:
+        names = ", ".join(f"“{s.mention}”" for s in anonymous[:3])
+        add("anonymous_sourcing",
+            f"{len(anonymous)} unnamed source{'s' if len(anonymous) > 1 else ''}: {names}.")
+    relayed = [s for s in sources if s.via and ev_kind(sources, s.via) == "outlet"
+               and s.kind == "anonymous"]
+    outlet_claims = [c for c in claims if c.source_ids and all(
+        ev_kind(sources, sid) == "outlet" for sid in c.source_ids)]
+    if relayed or outlet_claims:
+        outlets = sorted({s.name for s in by_kind.get("outlet", [])})
+        add("relayed_report",
+            "Key claims are relayed from other outlets (" + ", ".join(outlets) + ") rather "
+            "than reported first-hand.")
+    rumours = [h.marker for h in ev.hedges if _is_rumour(h.marker)]
+    if rumours:
+        add("rumour_language", "Rumour wording: " + ", ".join(dict.fromkeys(
+            r.lower() for r in rumours)) + ".")
+    vague = [s for s in anonymous if _is_vague(ev.smap, s)]
+    if vague:
+        add("vague_authority", "Appeals to unnamed authorities: " + ", ".join(
+            f"“{s.mention}”" for s in vague[:3]) + ".")
+    studies = [s for s in by_kind.get("document", []) if s.name.startswith("unidentified")]
+    if studies:
+        add("unidentified_study", "A study or report is cited without its name, authors or "
+            "publisher.")
+    if len(sources) == 1 and len(claims) >= 3:
+        add("single_source", f"Everything rests on one source: {sources[0].name}.")
+    unsourced = [c for c in claims if not c.source_ids and not c.hedges]
+    if len(sources) == 0 and len(claims) >= 2 or len(unsourced) >= 4 and len(unsourced) > len(claims) / 2:
+        add("unsourced_claims", f"{len(unsourced)} factual claims carry no source.")
+    emotive = _emotive_signals(text)
+    if len(emotive) >= 2:
+        add("emotive_language", "Emotive or sensational wording: " + ", ".join(emotive[:4]) + ".")
+    cta = lx.CALL_TO_ACTION.search(text)
+    if cta:
+        add("call_to_action", f"It urges readers to act: “{cta.group(0)}”.")
+    boiler = lx.AGGREGATOR_BOILERPLATE.search(text)
+    if boiler:
+        add("aggregator_copy", f"Syndication or aggregator boilerplate: “{boiler.group(0).strip()}”.")
+    if ev.article.url:
+        if not ev.article.author:
+            add("no_byline", "The page names no author.")
+        if not ev.article.published:
+            add("no_date", "The page gives no publication date.")
+    del on_record
+    return flags
+
+
+def ev_kind(sources: list[Source], source_id: str | None) -> str | None:
+    return next((s.kind for s in sources if s.id == source_id), None)
+
+
+def _is_vague(smap: SourceMap, source: Source) -> bool:
+    found = next((f for f in smap.sources.values() if f.mention == source.mention), None)
+    if not found:
+        return False
+    generic = found.head in lx.VAGUE_AUTHORITY_HEADS
+    return generic and not re.search(r"\b(?:at|from|of|with)\s+[A-Z]", source.mention)
+
+
+def _emotive_signals(text: str) -> list[str]:
+    signals: list[str] = []
+    caps = [w for w in re.findall(r"\b[A-Z]{3,}\b", text)
+            if w not in {"BBC", "CNN", "NATO", "NHS", "USA", "ONS", "CEO", "EU", "UK", "US",
+                         "FBI", "CIA", "KGB", "UN", "WHO", "GDP", "COVID", "AFP", "NASA"}]
+    if len(caps) >= 2:
+        signals.append("capitals (" + ", ".join(dict.fromkeys(caps[:3])) + ")")
+    if re.search(r"!{2,}|[!?]{3,}", text):
+        signals.append("repeated exclamation marks")
+    if re.search(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]", text):
+        signals.append("emoji")
+    words = list(dict.fromkeys(m.group(0).lower() for m in lx.EMOTIVE_WORDS.finditer(text)))
+    signals.extend(f"“{w}”" for w in words[:3])
+    if len(words) >= 2 and not signals[: -len(words[:3])]:
+        pass
+    return signals
+
+
+def _headline_support(ev: _Evidence) -> str | None:
+    """When the lede rests only on anonymous or relayed sources, the headline does too."""
+    if not ev.sentences or not ev.sentences[0].is_headline:
+        return None
+    if re.search(r"\b(?:sources? say|reports? say|reportedly|claims?|according to|rumou?r)",
+                 ev.sentences[0].text, re.I):
+        return None
+    return _lede_support(ev, headline=True)
+
+
+def _lede_support(ev: _Evidence, *, headline: bool) -> str | None:
+    body = [s for s in ev.sentences if not s.is_headline]
+    for sentence in body[:2]:
+        keys = ev.smap.by_sentence.get(sentence.index, [])
+        if not keys:
+            continue
+        found = [ev.smap.sources[k] for k in keys if k in ev.smap.sources]
+        kinds = {f.kind for f in found}
+        if kinds & _ON_RECORD or any(f.kind == "document" and f.identified for f in found):
+            return None
+        if kinds <= {"anonymous", "outlet"}:
+            anon = [f for f in found if f.kind == "anonymous"]
+            via = next((ev.smap.sources[f.via_key].name for f in found
+                        if f.via_key and f.via_key in ev.smap.sources), None)
+            subject = "The headline claim" if headline else "The main claim"
+            return _rests_on(subject, anon, [f for f in found if f.kind == "outlet"], via, ev)
+        return None
+    return None
+
+
+def _rests_on(subject: str, anon: list[Found], outlets: list[Found], via: str | None,
+              ev: _Evidence) -> str:
+    if anon:
+        count = "one anonymous source" if len(anon) == 1 else f"{len(anon)} anonymous sources"
+        phrase = f"{subject} rests on {count} (“{anon[0].mention}”)"
+        relay = via or _later_via(anon[0], ev)
+        if relay:
+            phrase += f", relayed from {relay}"
+        return phrase + "."
+    names = ", ".join(o.name for o in outlets)
+    return f"{subject} rests on other outlets' reports ({names})."
+
+
+def _later_via(source: Found, ev: _Evidence) -> str | None:
+    if source.via_key and source.via_key in ev.smap.sources:
+        return ev.smap.sources[source.via_key].name
+    return None
+
+
+# --- rating, summary, next steps ---------------------------------------------
+
+_FLAG_WEIGHTS = {
+    "headline_not_supported": 0.75, "relayed_report": 0.75, "rumour_language": 0.75,
+    "vague_authority": 0.75, "unidentified_study": 0.5, "unsourced_claims": 0.5,
+    "emotive_language": 0.75, "call_to_action": 1.0, "aggregator_copy": 0.5,
+    "single_source": 0.5, "no_byline": 0.25, "no_date": 0.25, "anonymous_sourcing": 0.0,
+}
+
+
+def _rating(sources: list[Source], claims: list[Claim], flags: list[RedFlag]) -> Rating:
+    named = [s for s in sources if s.kind in _ON_RECORD
+             or s.kind == "document" and not s.name.startswith("unidentified")]
+    anonymous = [s for s in sources if s.kind == "anonymous"]
+    score = 3.0 + min(len(named), 4) * 0.4 - min(len(anonymous) * 0.5, 1.5)
+    score -= sum(_FLAG_WEIGHTS.get(f.code, 0.5) for f in flags)
+    if not sources:
+        score -= 1.0
+    final = max(1, min(5, int(score + 0.5)))
+    reasons: list[str] = []
+    if named:
+        reasons.append(f"{len(named)} named or documented source{'s' if len(named) > 1 else ''}")
+    if anonymous:
+        reasons.append(f"{len(anonymous)} unnamed source{'s' if len(anonymous) > 1 else ''}")
+    if not sources:
+        reasons.append("no sources at all")
+    worst = [f.code.replace("_", " ") for f in sorted(
+        flags, key=lambda f: -_FLAG_WEIGHTS.get(f.code, 0.5)) if _FLAG_WEIGHTS.get(f.code, 0.5)]
+    if worst:
+        reasons.append("red flags: " + ", ".join(worst[:3]))
+    unverifiable = sum(c.verifiability == "unverifiable" for c in claims)
+    if claims:
+        reasons.append(f"{unverifiable} of {len(claims)} claims unverifiable")
+    return Rating.from_score(final, "; ".join(reasons).capitalize() + ".")
+
+
+def _summary(ev: _Evidence, sources: list[Source], claims: list[Claim],
+             flags: list[RedFlag]) -> str:
+    """Most important finding first: what the main claim rests on."""
+    parts: list[str] = []
+    finding = next((f.detail for f in flags if f.code == "headline_not_supported"), None)
+    finding = finding or _lede_support(ev, headline=False)
+    anonymous = [s for s in sources if s.kind == "anonymous"]
+    on_record = [s for s in sources if s.kind in _ON_RECORD
+                 or s.kind == "document" and not s.name.startswith("unidentified")]
+    outlets = [s for s in sources if s.kind == "outlet"]
+    if finding:
+        parts.append(finding)
+    elif not sources:
+        parts.append("The text names no source for any of its claims.")
+    elif anonymous and not on_record:
+        parts.append("Every source is unnamed (" + ", ".join(
+            "“" + s.mention + "”" for s in anonymous[:2]) + ").")
+    elif len(outlets) > len(on_record):
+        parts.append("The story rests mainly on other outlets' reports ("
+                     + ", ".join(o.name for o in outlets[:3]) + ").")
+    elif len(anonymous) > len(on_record):
+        parts.append(f"The article leans on {len(anonymous)} unnamed sources and "
+                     f"{len(on_record)} named ones.")
+    elif anonymous:
+        parts.append(f"Mostly named, on-record sources, but {len(anonymous)} "
+                     f"unnamed: " + ", ".join("“" + s.mention + "”" for s in anonymous[:2]) + ".")
+    else:
+        parts.append("Its claims are attributed to named, on-record sources.")
+    checkable = [s for s in sources if s.kind in _ON_RECORD and any(
+        s.id in c.source_ids and c.verifiability == "verifiable" for c in claims)]
+    if checkable:
+        parts.append("Checkable, attributed statements: "
+                     + ", ".join(s.name for s in checkable[:5]) + ".")
+    rumours = next((f.detail for f in flags if f.code == "rumour_language"), None)
+    if rumours:
+        parts.append(rumours)
+    return " ".join(parts)
+
+
+def _short(source: Source) -> str:
+    if source.kind == "named_person":
+        return source.name
+    return source.name
+
+
+def _next_steps(ev: _Evidence, sources: list[Source], claims: list[Claim],
+                flags: list[RedFlag]) -> list[str]:
+    steps: list[str] = []
+    codes = {f.code for f in flags}
+    by_id = {s.id: s for s in sources}
+    for source in sources:
+        if source.kind == "anonymous" and source.via and by_id.get(source.via):
+            steps.append(f"Find {by_id[source.via].name}'s original report and see how it "
+                         f"describes “{source.mention}”; look for anyone confirming it on record.")
+            break
+    outlets = [s for s in sources if s.kind == "outlet" and not any(
+        x.via == s.id for x in sources)]
+    if outlets:
+        steps.append("Read the original reports (" + ", ".join(o.name for o in outlets[:3])
+                     + ") and check who they rely on.")
+    named = [s for s in sources if s.kind == "named_person"]
+    if named:
+        steps.append("Check what " + ", ".join(s.name for s in named[:3])
+                     + " actually said in other coverage or transcripts.")
+    if "unidentified_study" in codes:
+        steps.append("Find the study itself: authors, journal, sample size, and whether it "
+                     "shows cause or only correlation.")
+    if "call_to_action" in codes:
+        steps.append("Don't share or act on it until an official source confirms it.")
+    if "anonymous_sourcing" in codes and not any("on record" in s for s in steps):
+        steps.append("Look for the same story from outlets that name their sources.")
+    docs = [s for s in sources if s.kind == "document" and not s.name.startswith("unidentified")]
+    if docs:
+        steps.append(f"Read the {docs[0].name} itself and compare the figures.")
+    steps.append("Search for the headline claim on established news sites; if no one else "
+                 "reports it, treat it as unconfirmed.")
+    return list(dict.fromkeys(steps))[:4]

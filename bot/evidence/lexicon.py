@@ -1,0 +1,270 @@
+"""Word lists the offline analyzer reasons with.
+
+Kept apart from the rules so they can grow without touching logic. They describe how
+English news attributes statements in general; nothing here names a corpus article.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Verbs (and verb phrases) that attribute a statement to whoever is their subject.
+SPEECH_VERBS = (
+    "said otherwise", "has said", "declined to comment", "did not respond", "did not reply",
+    "refused to comment", "refused to be drawn", "would not comment", "could not be reached",
+    "is quoted as saying", "was quoted as saying", "quoted as saying", "played down",
+    "said", "says", "say", "saying", "told", "tells", "tell", "warned", "warns", "warn", "warning",
+    "added", "adds", "confirmed", "confirms", "confirm", "claimed", "claims", "claim", "claiming",
+    "stated", "states", "announced", "announces", "urged", "urges", "urging", "wrote", "writes",
+    "tweeted", "posted", "revealed", "reveals", "insisted", "insists", "argued", "argues",
+    "believes", "suggested", "suggests", "explained", "explains", "noted", "notes",
+    "admitted", "admits", "denied", "denies", "reported", "reports", "found", "finds",
+    "show", "shows", "showed", "estimated", "estimates", "predicted", "predicts",
+    "acknowledged", "conceded", "dismissed", "alleged", "alleges", "concluded", "concludes",
+    "disclosed", "stressed", "cautioned", "maintained", "asserted", "testified",
+)
+SOCIAL_VERBS = ("posted", "tweeted", "shared", "wrote")
+
+# Verbs whose subject is a text rather than a person: "a study found", "figures show".
+FINDING_VERBS = ("found", "finds", "show", "shows", "showed", "states", "stated", "concluded",
+                 "concludes", "suggests", "suggested", "revealed", "reveals", "estimated",
+                 "estimates", "predicts", "predicted", "says", "said")
+
+PRONOUNS_PERSON = {"he", "she"}
+PRONOUNS_PLURAL = {"they"}
+
+# Heads of noun phrases that stand for unnamed people.
+ANONYMOUS_HEADS = (
+    "source", "sources", "insider", "insiders", "official", "officials", "expert", "experts",
+    "scientist", "scientists", "researcher", "researchers", "doctor", "doctors", "nutritionist",
+    "nutritionists", "analyst", "analysts", "executive", "executives", "friend", "friends",
+    "aide", "aides", "diplomat", "diplomats", "critic", "critics", "observer", "observers",
+    "witness", "witnesses", "resident", "residents", "neighbour", "neighbours", "neighbor",
+    "neighbors", "employee", "employees", "staff", "worker", "workers", "insiders", "person",
+    "people", "someone", "somebody", "one", "figure", "figures", "member", "members", "adviser",
+    "advisers", "advisor", "advisors", "economist", "economists", "campaigner", "campaigners",
+    "activist", "activists", "commentator", "commentators", "whistleblower", "contact",
+    "relative", "relatives", "colleague", "colleagues", "teammate", "acquaintance", "manager",
+    "managers", "banker", "bankers", "investor", "investors", "trader", "traders", "lawyer",
+    "lawyers", "specialist", "specialists", "professional", "professionals", "nurse", "nurses",
+    "physician", "physicians", "dietitian", "dietitians", "psychologist", "psychologists",
+    "academic", "academics", "authority", "authorities", "spokesperson", "spokesman",
+    "spokeswoman", "representative", "mole",
+)
+# Heads that, alone and in the plural, are appeals to a vague authority.
+VAGUE_AUTHORITY_HEADS = {
+    "experts", "scientists", "researchers", "doctors", "officials", "analysts", "critics",
+    "observers", "economists", "specialists", "authorities", "nutritionists", "professionals",
+    "studies", "academics", "insiders", "sources", "many", "some",
+}
+# People words that need a qualifier to be a source ("people familiar with the matter").
+NEEDS_QUALIFIER = {"people", "person", "one", "someone", "somebody", "figure", "figures",
+                   "member", "members", "contact", "manager", "managers"}
+QUALIFIERS = re.compile(
+    r"\b(familiar with|close to|with knowledge of|briefed on|aware of|involved in|"
+    r"who works?|who worked|at (?:the|a|an)|in (?:the|a)|from (?:the|a)|inside|within|"
+    r"of the people)\b",
+    re.I,
+)
+
+SPOKES_HEADS = ("spokesperson", "spokesman", "spokeswoman", "representative", "press office",
+                "press officer", "statement")
+
+# Heads of noun phrases that are texts.
+DOCUMENT_HEADS = (
+    "study", "studies", "research", "report", "reports", "survey", "analysis", "paper",
+    "assessment", "review", "audit", "poll", "minutes", "data", "statistics", "documents",
+    "document", "filing", "filings", "memo", "letter", "records", "findings", "trial",
+    "investigation", "inquiry", "dossier", "briefing", "guidance", "figures",
+)
+STUDY_HEADS = {"study", "studies", "research", "survey", "analysis", "paper", "trial", "poll",
+               "findings", "report"}
+# A document head taken as "reports in Spain" / "media reports" is an outlet, not a text.
+OUTLET_REPORT = re.compile(
+    r"\b(?:(?:media|press|news|local|state|foreign|newspaper|tabloid)\s+reports?|"
+    r"reports?\s+(?:in|from)\s+(?:the\s+)?[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)",
+)
+
+OUTLETS = {
+    "bbc", "cnn", "reuters", "ap", "afp", "associated press", "bloomberg", "the guardian",
+    "guardian", "the times", "the sun", "sun", "mirror", "the mirror", "daily mirror",
+    "mailonline", "daily mail", "the daily mail", "mail on sunday", "the telegraph",
+    "telegraph", "the independent", "independent", "the observer", "financial times", "ft",
+    "the economist", "new york times", "the new york times", "nyt", "washington post",
+    "the washington post", "wall street journal", "the wall street journal", "wsj", "axios",
+    "politico", "the atlantic", "newsweek", "time", "fox news", "msnbc", "nbc", "abc", "cbs",
+    "sky news", "itv", "itv news", "channel 4 news", "al jazeera", "le monde", "le figaro",
+    "der spiegel", "spiegel", "bild", "die welt", "el pais", "el país", "marca", "as",
+    "la repubblica", "corriere della sera", "gazzetta dello sport", "l'equipe", "l'équipe",
+    "tass", "ria novosti", "interfax", "kommersant", "meduza", "novaya gazeta", "xinhua",
+    "global times", "nhk", "kyodo", "yonhap", "the hill", "buzzfeed", "huffpost", "vice",
+    "the express", "express", "daily express", "the metro", "metro", "evening standard",
+    "the scotsman", "the herald", "the sunday times", "the daily telegraph", "npr", "pbs",
+    "usa today", "los angeles times", "la times", "the australian", "abc news", "cnbc",
+    "business insider", "insider", "the verge", "techcrunch", "wired", "vox", "semafor",
+    "the information", "nikkei", "south china morning post", "scmp", "dw", "france 24",
+    "euronews", "rte", "rfe/rl", "radio free europe", "kyiv independent", "ukrainska pravda",
+    "the new yorker", "rolling stone", "variety", "the hollywood reporter", "tmz", "people",
+    "daily star", "the daily star", "dailymail", "the i", "gb news", "lbc", "talksport",
+}
+OUTLET_WORDS = {
+    "gazette", "times", "post", "herald", "tribune", "journal", "mirror", "mail", "express",
+    "telegraph", "guardian", "observer", "chronicle", "news", "record", "echo", "courier",
+    "standard", "bulletin", "dispatch", "examiner", "inquirer", "enquirer", "argus", "advertiser",
+    "sentinel", "gleaner", "monitor", "reporter", "tv", "radio", "television", "broadcasting",
+    "mailonline", "online", "press", "newspaper", "magazine", "daily", "weekly", "sunday",
+}
+OUTLET_ROLE_WORDS = {"newspaper", "paper", "tabloid", "broadsheet", "outlet", "magazine",
+                     "broadcaster", "channel", "website", "daily", "weekly", "network",
+                     "news agency", "agency", "site", "publication", "station"}
+
+SOCIAL_PLATFORMS = {
+    "twitter": "Twitter", "x": "X", "facebook": "Facebook", "instagram": "Instagram",
+    "tiktok": "TikTok", "telegram": "Telegram", "youtube": "YouTube", "reddit": "Reddit",
+    "whatsapp": "WhatsApp", "threads": "Threads", "bluesky": "Bluesky", "truth social":
+    "Truth Social", "weibo": "Weibo", "vk": "VK", "vkontakte": "VKontakte", "linkedin":
+    "LinkedIn", "snapchat": "Snapchat", "substack": "Substack", "mastodon": "Mastodon",
+    "wechat": "WeChat", "discord": "Discord", "twitch": "Twitch",
+}
+SOCIAL_CONTEXT = re.compile(
+    r"\b(?:on|via|to|in a (?:post|video|message|tweet|story|rant|statement) on)\s+"
+    r"(?:the\s+)?(?:(?:app|platform|site|social network|messaging app|social media site)\s+)?"
+    r"(Truth Social|[A-Z][A-Za-z]+)\b"
+)
+SOCIAL_WORDS = re.compile(r"\b(tweet(?:ed|s)?|posted|post|video|message|story|rant|caption|"
+                          r"livestream|channel|account|feed)\b", re.I)
+
+ORG_WORDS = {
+    "agency", "council", "ministry", "department", "office", "bank", "group", "securities",
+    "energy", "power", "inc", "ltd", "llc", "plc", "corp", "corporation", "company", "co",
+    "university", "institute", "commission", "authority", "police", "party", "government",
+    "kremlin", "pentagon", "association", "foundation", "committee", "court", "service",
+    "services", "board", "federation", "union", "club", "united", "city", "fc", "organisation",
+    "organization", "centre", "center", "labs", "holdings", "partners", "capital", "trust",
+    "society", "network", "systems", "technologies", "motors", "airlines", "airways", "bureau",
+    "administration", "parliament", "senate", "congress", "assembly", "cabinet", "army", "navy",
+    "forces", "command", "hospital", "clinic", "school", "college", "academy", "fund",
+    "council's", "nhs", "un", "eu", "nato", "who", "imf", "fbi", "cia", "mi5", "mi6", "ons",
+    "fda", "cdc", "ecb", "fed", "opec", "interpol", "unicef", "unesco", "wto", "oecd",
+    "pharmaceuticals", "pharma", "insurance", "investments", "industries", "international",
+    "global", "media", "consulting", "solutions", "railways", "rail", "water", "oil", "gas",
+    "mining", "steel", "foods", "brands", "electric", "telecom", "communications", "software",
+    "ventures", "advisors", "advisers", "management", "stores", "retail", "airport", "port",
+    "council", "treasury", "executive", "secretariat", "house", "chamber", "lab", "laboratory",
+}
+TITLE_WORDS = {
+    "president", "prime", "minister", "secretary", "mr", "mrs", "ms", "miss", "dr", "doctor",
+    "professor", "prof", "general", "major-general", "lieutenant-general", "brigadier",
+    "retired", "sir", "dame", "lord", "lady", "baron", "baroness", "senator", "sen",
+    "representative", "rep", "congressman", "congresswoman", "judge", "justice", "chancellor",
+    "governor", "gov", "mayor", "king", "queen", "prince", "princess", "pope", "chief",
+    "captain", "capt", "colonel", "col", "lieutenant", "lt", "sergeant", "sgt", "detective",
+    "inspector", "superintendent", "commissioner", "ambassador", "admiral", "marshal", "field",
+    "former", "deputy", "vice", "acting", "interim", "defence", "defense", "foreign", "health",
+    "home", "finance", "leader", "councillor", "councilman", "councilwoman", "alderman",
+    "bishop", "archbishop", "rabbi", "imam", "father", "reverend", "rev", "st", "coach",
+    "manager", "chairman", "chairwoman", "chair", "ceo", "cfo", "coo", "cto", "founder",
+    "director", "head", "spokesman", "spokeswoman", "spokesperson", "economist", "analyst",
+    "opposition", "labour", "conservative", "tory", "democrat", "republican", "mp", "mep",
+    "state", "attorney", "solicitor", "barrister", "officer", "constable", "pc", "mayor's",
+    "striker", "midfielder", "defender", "goalkeeper", "boss", "veteran", "expert", "author",
+}
+# Lower-case role nouns that may stand before a name: "defence secretary Ben Wallace".
+ROLE_NOUNS = {
+    "secretary", "minister", "president", "leader", "councillor", "manager", "warlord",
+    "spokesperson", "spokesman", "spokeswoman", "chief", "director", "professor", "analyst",
+    "economist", "expert", "chairman", "chairwoman", "chair", "executive", "founder", "ceo",
+    "governor", "mayor", "senator", "lawyer", "attorney", "judge", "general", "commander",
+    "officer", "ambassador", "envoy", "adviser", "advisor", "aide", "scientist", "researcher",
+    "doctor", "surgeon", "author", "editor", "journalist", "reporter", "correspondent", "coach",
+    "boss", "owner", "striker", "midfielder", "defender", "goalkeeper", "captain", "player",
+    "star", "singer", "actor", "actress", "presenter", "host", "mp", "lawmaker", "legislator",
+    "politician", "oligarch", "billionaire", "businessman", "businesswoman", "entrepreneur",
+    "investor", "banker", "activist", "campaigner", "veteran", "official", "head", "deputy",
+    "chancellor", "premier", "dictator", "commissioner", "inspector", "detective", "spokesman",
+    "representative", "congressman", "congresswoman", "candidate", "nominee", "historian",
+    "academic", "lecturer", "physician", "nurse", "pilot", "prosecutor", "barrister",
+}
+NATIONALITIES = re.compile(
+    r"^(?:British|American|Russian|Ukrainian|French|German|Spanish|Italian|Chinese|Japanese|"
+    r"Indian|Israeli|Iranian|Turkish|Polish|Dutch|Belgian|Swiss|Swedish|Norwegian|Danish|"
+    r"Finnish|Irish|Scottish|Welsh|English|Canadian|Australian|Brazilian|Mexican|Korean|"
+    r"Saudi|Syrian|Iraqi|Afghan|Pakistani|Egyptian|Nigerian|Western|European|Chechen|"
+    r"Belarusian|Georgian|Greek|Portuguese|Austrian|Czech|Hungarian|Romanian|Serbian|Arab|"
+    r"Palestinian|Lebanese|US|UK|EU|Kremlin|Whitehall|Downing|Pentagon|Senior|Top|Leading|"
+    r"Former|Retired)$"
+)
+
+# Words that start a sentence in capitals but never begin a name.
+STOP_CAPS = {
+    "the", "a", "an", "but", "and", "or", "so", "yet", "in", "on", "at", "for", "to", "of",
+    "this", "that", "these", "those", "his", "her", "their", "its", "our", "my", "your", "it",
+    "he", "she", "they", "we", "i", "you", "if", "when", "while", "after", "before", "since",
+    "as", "however", "meanwhile", "also", "then", "now", "still", "even", "only", "last",
+    "next", "new", "one", "two", "three", "some", "many", "most", "all", "any", "no", "not",
+    "there", "here", "what", "who", "which", "why", "how", "where", "although", "though",
+    "because", "with", "without", "from", "by", "about", "under", "over", "during", "across",
+    "get", "read", "source", "for", "earlier", "later", "today", "yesterday", "tomorrow",
+    "breaking", "update", "exclusive", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july",
+    "august", "september", "october", "november", "december", "faced", "figures",
+}
+
+# Hedging and rumour markers. Each pattern's match is the marker as written.
+RUMOUR_HEDGES = (
+    r"rumou?red", r"rumou?rs?", r"reportedly", r"allegedly", r"alleged", r"purportedly",
+    r"(?:is|are|was|were|it['’]s|it is)\s+said\s+to\s+be", r"said\s+to\s+be", r"speculation",
+    r"speculated", r"unconfirmed", r"unverified", r"claims?", r"claimed",
+    r"is\s+understood\s+to", r"it\s+is\s+understood", r"tipped\s+to", r"linked\s+with",
+    r"according\s+to\s+reports", r"sources\s+say", r"it\s+is\s+believed",
+    r"believed\s+to", r"thought\s+to\s+be", r"whispers?", r"gossip",
+)
+UNCERTAINTY_HEDGES = (
+    r"(?:could|may|might)\s+(?:have\s+been\s+|have\s+|be\s+|not\s+)?[a-z]+", r"possibly",
+    r"potentially", r"perhaps", r"apparently", r"appears?\s+to", r"seems?\s+to", r"unclear",
+    r"(?:more|most)\s+likely", r"likely\s+to", r"expected\s+to", r"set\s+to",
+    r"about(?=\s+[$£€]?\d)", r"around(?=\s+[$£€]?\d)", r"as\s+many\s+as", r"up\s+to(?=\s+[$£€]?\d)",
+    r"estimated", r"suggests?", r"(?:is|are)\s+feared", r"fears?\s+(?:that|over)",
+)
+RUMOUR_WORDS = re.compile(
+    r"\b(rumou?r|reportedly|allegedly|alleged|purportedly|said to be|speculat|unconfirmed|"
+    r"unverified|claims?\b|claimed|tipped|whisper|gossip|understood to|believed to)",
+    re.I,
+)
+
+EMOTIVE_WORDS = re.compile(
+    r"\b(shock(?:ing|ed)?|horror|horrif\w+|terrif\w+|alarming|scary|deadly|killer|"
+    r"bombshell|slam(?:s|med)?|blast(?:s|ed)?|rant|meltdown|chaos|nightmare|doomed|panic|"
+    r"outrage\w*|furious|fury|disaster|catastroph\w+|devastat\w+|explosive|sinister|"
+    r"desperat\w+|reckless\w*|insane|crazy|unbelievable|incredible|jaw-dropping|"
+    r"mind-blowing|destroy\w*|evil|traitor\w*|wake up|hiding (?:this|the truth)|"
+    r"they don['’]t want you|years off your life|your life|die early|think twice|"
+    r"basically dessert|toxic|poison\w*|miracle|cure-all|secret bunker|mysterious)\b",
+    re.I,
+)
+CALL_TO_ACTION = re.compile(
+    r"\b(share (?:this|it|before|now|with|widely)|forward (?:this|it|to)|spread the word|"
+    r"before (?:it|this) (?:gets|is) (?:deleted|removed|taken down|censored)|"
+    r"withdraw (?:your|all)|act now|sign (?:the|this|our) petition|tell everyone|"
+    r"repost|retweet|send (?:this|it) to|pass (?:this|it) on|don['’]t (?:let|wait)|"
+    r"call your|buy now|stock up)\b",
+    re.I,
+)
+AGGREGATOR_BOILERPLATE = re.compile(
+    r"(read (?:the )?full (?:article|story)|for more stories like this|"
+    r"get in touch with our news team|\[email\s*protected\]|this article (?:was )?originally "
+    r"(?:appeared|published)|originally published (?:on|by|at)|read more at|"
+    r"^source:\s|syndicated (?:from|by)|via [a-z]+\.(?:com|co\.uk)|"
+    r"click here to read|continue reading|sign up for our newsletter|"
+    r"subscribe to our|follow us on)",
+    re.I | re.M,
+)
+NUMBER = re.compile(r"(?:[$£€¥]\s?\d|\d[\d,.]*\s?(?:%|per ?cent|percent|bn|billion|million|m\b|"
+                    r"k\b|years?|homes|people|goals|games)|\b\d{2,}\b|\b\d+\b)", re.I)
+DATE = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tomorrow|yesterday|"
+    r"this (?:week|month|year|summer|spring|autumn|winter)|last (?:week|month|year|night)|"
+    r"next (?:week|month|year)|january|february|march|april|june|july|august|september|"
+    r"october|november|december|(?:19|20)\d\d)\b",
+    re.I,
+)

@@ -1,0 +1,718 @@
+"""Who says what: find the sources an article rests on, and which sentences each supports.
+
+The approach is the one a sub-editor uses: find every attribution (a speech or finding
+verb, "according to", "told <outlet>"), take the phrase that is its subject, and decide
+what that phrase is — a named person (with role), an organisation, an unnamed person, an
+outlet, a document, or a social-media post. Pronouns and definite descriptions ("he",
+"the source", "the veteran") are resolved to the most recent speaker of the right sort, so
+one real-world source is listed once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import lexicon as lx
+from .segment import Sentence
+
+_SPEECH = re.compile(
+    r"\b(?:" + "|".join(re.escape(v) for v in sorted(lx.SPEECH_VERBS, key=len, reverse=True))
+    + r")\b"
+)
+_ACCORDING = re.compile(r"\baccording to\s+", re.I)
+_TOLD = re.compile(
+    r"\b(?:told|telling|speaking to|in an interview with|quoted by|said in a statement to|"
+    r"wrote in|writing in|said on|in a column for)\s+", re.I
+)
+_LEADING_JUNK = re.compile(
+    r"^(?:[\s‘’'\"“”(\[—–-]+|(?:but|and|or|while|whereas|as|although|though|so|yet|"
+    r"meanwhile|however|also|now|then|this week|last week|on \w+day|in addition)\b[\s,]*)+",
+    re.I,
+)
+_TRAILING_AUX = re.compile(
+    r"(?:[\s,]+(?:has|have|had|is|are|was|were|will|would|did|does|do|also|previously|now|"
+    r"this week|last week|last month|last year|earlier|later|then|only|already|repeatedly|"
+    r"recently|yesterday|today|on \w+day|publicly|privately|separately|further|first|once|"
+    r"again|just|since|still|often|always|never|not|himself|herself|themselves|"
+    r"reportedly|allegedly))+[\s,]*$",
+    re.I,
+)
+_HEARSAY_ADVERBS = re.compile(r"\b(?:reportedly|allegedly|rumou?red)\s*$", re.I)
+_RELATIVE_START = re.compile(r"^(?:who|which|that|whose|whom|where|and|or)\b", re.I)
+_DETERMINER = re.compile(r"^(?:the|a|an|one|two|three|several|some|many|other|another|"
+                         r"his|her|their|its)\s+", re.I)
+_CAP_TOKEN = re.compile(r"[A-Z][\w’'.\-]*|[A-Z]{2,}")
+_WORD = re.compile(r"[\w’'\-.]+|[^\w\s]")
+_CONNECTORS = {"of", "for", "de", "la", "le", "van", "von", "der", "den", "al", "bin", "du",
+               "da", "di", "del", "and"}
+
+
+_INVERTIBLE = {"said", "says", "added", "adds", "wrote", "writes", "claimed", "warned", "explained",
+               "noted", "insisted", "argued", "admitted", "confirmed", "stated", "continued",
+               "recalled", "suggested", "cautioned", "stressed"}
+
+
+@dataclass
+class Found:
+    """A source as it is first met, before ids are given."""
+
+    key: str
+    name: str
+    kind: str
+    mention: str
+    mention_start: int
+    role: str | None = None
+    via_key: str | None = None
+    identified: bool = True  # for documents: named, or owned by a named body
+    head: str = ""
+    modifiers: frozenset[str] = frozenset()
+
+
+@dataclass
+class SourceMap:
+    """Every source found, and for each sentence index the keys of the sources it rests on."""
+
+    sources: dict[str, Found] = field(default_factory=dict)
+    by_sentence: dict[int, list[str]] = field(default_factory=dict)
+
+    def attach(self, sentence: int, key: str) -> None:
+        keys = self.by_sentence.setdefault(sentence, [])
+        if key not in keys:
+            keys.append(key)
+
+
+@dataclass
+class _Entity:
+    name: str
+    kind: str  # person | org | outlet | unknown
+
+
+def _possessive(word: str) -> str:
+    return re.sub(r"[’']s?$", "", word)
+
+
+def _cap_sequences(text: str) -> list[tuple[int, int, str]]:
+    """Runs of capitalised words, allowing 'of/for/de' inside ('Office for National Statistics')."""
+    tokens = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[\w’'.\-]+", text)]
+    runs: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(tokens):
+        start, end, word = tokens[i]
+        if word[0].isupper():
+            j = i
+            while j + 1 < len(tokens):
+                nxt = tokens[j + 1][2]
+                gap = text[tokens[j][1]:tokens[j + 1][0]]
+                if gap.strip():
+                    break
+                if tokens[j][2].endswith(("’s", "'s")):
+                    break
+                if nxt[0].isupper():
+                    j += 1
+                elif (nxt.lower() in _CONNECTORS and j + 2 < len(tokens)
+                      and tokens[j + 2][2][0].isupper()
+                      and not text[tokens[j + 1][1]:tokens[j + 2][0]].strip()):
+                    j += 2
+                else:
+                    break
+            runs.append((start, tokens[j][1], text[start:tokens[j][1]].rstrip(".")))
+            i = j + 1
+        else:
+            i += 1
+    return runs
+
+
+def _strip_titles(words: list[str]) -> tuple[list[str], list[str]]:
+    """Split leading titles and nationalities ('Retired Major-General') from a name."""
+    role: list[str] = []
+    while len(words) > 1 and (
+        words[0].lower().rstrip(".") in lx.TITLE_WORDS or lx.NATIONALITIES.match(words[0])
+        or words[0].lower() in lx.STOP_CAPS
+    ):
+        if words[0].lower() not in lx.STOP_CAPS:
+            role.append(words[0])
+        words = words[1:]
+    return role, words
+
+
+def _is_outlet(name: str, role: str = "") -> bool:
+    low = name.lower().strip()
+    if low in lx.OUTLETS or low.removeprefix("the ") in lx.OUTLETS:
+        return True
+    words = low.split()
+    if len(words) > 1 and words[-1] in lx.OUTLET_WORDS:
+        return True
+    return any(w in lx.OUTLET_ROLE_WORDS for w in role.lower().split())
+
+
+def _is_org(name: str) -> bool:
+    words = [w.lower().strip(".,") for w in name.split()]
+    if any(w in lx.ORG_WORDS for w in words):
+        return True
+    return bool(re.fullmatch(r"[A-Z]{2,6}", name.strip()))
+
+
+class _Registry:
+    """Named entities of the whole text, classified once, for resolving short names."""
+
+    def __init__(self, text: str) -> None:
+        self.entities: list[_Entity] = []
+        for _, _, run in _cap_sequences(text):
+            role, words = _strip_titles(run.split())
+            if not words:
+                continue
+            name = " ".join(_possessive(w) if i == len(words) - 1 else w for i, w in enumerate(words))
+            if _is_outlet(name, " ".join(role)):
+                kind = "outlet"
+            elif _is_org(name):
+                kind = "org"
+            elif 2 <= len(words) <= 4 and all(w[0].isupper() and w.isalpha() or "-" in w
+                                              for w in words):
+                kind = "person"
+            else:
+                kind = "unknown"
+            self.entities.append(_Entity(name, kind))
+
+    def resolve(self, name: str) -> _Entity | None:
+        """A full entity for a short or exact name ('Nordlake' -> 'Nordlake Energy')."""
+        low = name.lower()
+        for entity in self.entities:
+            if entity.kind != "unknown" and entity.name.lower() == low:
+                return entity
+        for entity in self.entities:
+            words = entity.name.lower().split()
+            if entity.kind == "person" and words and words[-1] == low:
+                return entity
+            if entity.kind in ("org", "outlet") and words and words[0] == low and len(words) > 1:
+                return entity
+        return None
+
+
+@dataclass
+class _Candidate:
+    kind: str  # named_person | named_org | anonymous | outlet | document | pronoun | coref_person | coref_anon | coref_doc
+    name: str = ""
+    role: str | None = None
+    mention: str = ""
+    offset: int = 0
+    identified: bool = True
+    head: str = ""
+    modifiers: frozenset[str] = frozenset()
+
+
+def _clean_phrase(phrase: str, offset: int) -> tuple[str, int]:
+    match = _LEADING_JUNK.match(phrase)
+    if match:
+        offset += match.end()
+        phrase = phrase[match.end():]
+    trimmed = _TRAILING_AUX.sub("", phrase)
+    trimmed = trimmed.rstrip(" ,‘’'\"“”—–-")
+    return trimmed, offset
+
+
+def _anonymous(phrase: str, offset: int) -> _Candidate | None:
+    words = phrase.split()
+    if not words or len(words) > 16:
+        return None
+    lower = [w.lower().strip(",.’'") for w in words]
+    head_index = next((i for i, w in enumerate(lower) if w in lx.ANONYMOUS_HEADS
+                       and not (w == "one" and i + 1 < len(lower) and lower[i + 1] != "of")),
+                      None)
+    if head_index is None or head_index > 5:
+        return None
+    head = lower[head_index]
+    before = lower[:head_index]
+    if any(w[:1].isupper() and w.lower() not in lx.STOP_CAPS and not lx.NATIONALITIES.match(w)
+           and not (i == 0 and w.lower().strip(",.") in lx.ANONYMOUS_HEADS)
+           for i, w in enumerate(words[:head_index])):
+        return None  # "Berwick analysts": a named body, handled elsewhere
+    if head in lx.NEEDS_QUALIFIER and not lx.QUALIFIERS.search(phrase):
+        return None
+    if head == "one" and "of" not in lower[head_index + 1:head_index + 2]:
+        return None
+    # Keep at most 12 words; cut a long relative clause.
+    mention_words = words[:12]
+    mention = " ".join(mention_words).rstrip(",;:")
+    mention_text = phrase[: phrase.find(mention_words[-1]) + len(mention_words[-1])].rstrip(",;:")
+    modifiers = frozenset(
+        w for w in before
+        if w not in {"a", "an", "the", "one", "two", "some", "several", "many", "other",
+                     "senior", "top", "leading", "former", "british", "american", "western",
+                     "his", "her", "their", "its", "now", "also"}
+    )
+    definite = bool(before) and before[0] == "the" or lower[0] == "one" and "of" in lower[1:3]
+    return _Candidate("coref_anon" if definite and not modifiers - {"same"} else "anonymous",
+                      name=mention, mention=mention_text or mention, offset=offset, head=head,
+                      modifiers=modifiers)
+
+
+def _document(phrase: str, offset: int) -> _Candidate | None:
+    lower = phrase.lower()
+    if lx.OUTLET_REPORT.search(phrase):
+        match = lx.OUTLET_REPORT.search(phrase)
+        assert match
+        return _Candidate("outlet", name=match.group(0), mention=match.group(0),
+                          offset=offset + match.start())
+    heads = [h for h in lx.DOCUMENT_HEADS if re.search(rf"\b{h}\b", lower)]
+    if not heads:
+        return None
+    head = max(heads, key=lambda h: lower.rfind(h))
+    # "figures from the Office for National Statistics": the body is the source.
+    body = re.search(r"\b(?i:figures|data|statistics|analysis|research|report|survey)\s+"
+                     r"(?:from|by|of|published by)\s+(?:the\s+)?((?:[A-Z][\w’'\-]*\s*)+"
+                     r"(?:(?:for|of)\s+(?:[A-Z][\w’'\-]*\s*)+)?)", phrase)
+    if body and head in {"figures", "data", "statistics"}:
+        name = body.group(1).strip()
+        return _Candidate("named_org", name=name, mention=name,
+                          offset=offset + phrase.find(name))
+    words = phrase.split()
+    start_match = re.search(r"(?:(?:the|a|an|new|recent|latest)\s+)*(?:[\w’'\-]+\s+){0,5}?"
+                            rf"{re.escape(head)}\b", phrase, flags=re.I)
+    span = start_match.group(0) if start_match else phrase
+    span_offset = offset + (start_match.start() if start_match else 0)
+    # Trim to the noun phrase: drop a leading clause ("The plan follows the ...").
+    verbish = re.search(r".*\b(?:follows|followed|cites|cited|from|in|after|by|of|to|on)\s+"
+                        r"(?=(?:the|a|an)\b)", span, flags=re.I)
+    if verbish:
+        span_offset += verbish.end()
+        span = span[verbish.end():]
+    name = _DETERMINER.sub("", span).strip()
+    if not name:
+        return None
+    identified = bool(re.search(r"[A-Z]", name)) or bool(re.search(r"[’']s\b", span)) or bool(
+        re.search(r"\b(?:published in|in the journal|by researchers at|by [A-Z])", phrase)
+    )
+    definite = bool(re.match(r"the\b", span.strip(), flags=re.I)) and not identified
+    return _Candidate("coref_doc" if definite else "document", name=name, mention=span.strip(),
+                      offset=span_offset, identified=identified, head=head)
+
+
+def _spokes(phrase: str, offset: int) -> _Candidate | None:
+    heads = "|".join(lx.SPOKES_HEADS)
+    after = re.search(rf"\b(?:{heads})\s+(?:for|of|from|at)\s+(?:the\s+)?"
+                      r"([A-Z][\w’'\-]*(?:\s+(?:of|for|and\s+)?[A-Z][\w’'\-]*)*)", phrase)
+    if after:
+        return _Candidate("named_org", name=_possessive(after.group(1)), mention=phrase.strip(),
+                          offset=offset)
+    before = re.search(rf"\b(?:an?|the)?\s*([\w’'\- ]+?)\s+(?:{heads})\b", phrase, flags=re.I)
+    if before and before.group(1).strip().lower() not in {"a", "an", "the", ""}:
+        body = _DETERMINER.sub("", before.group(1).strip())
+        return _Candidate("named_org", name=f"{_possessive(body)} spokesperson".strip(),
+                          mention=phrase.strip(), offset=offset)
+    return None
+
+
+def _analysts_at(phrase: str, offset: int) -> _Candidate | None:
+    match = re.search(r"\b(?i:analysts?|experts?|researchers?|scientists?|economists?|officials?|"
+                      r"strategists?|staff|engineers?)\s+(?:at|from|with|of)\s+(?:the\s+)?"
+                      r"([A-Z][\w’'\-]*(?:\s+(?:of|for|and\s+)?[A-Z][\w’'\-]*)*)", phrase)
+    if match:
+        name = _possessive(match.group(1))
+        return _Candidate("named_org", name=name, mention=phrase.strip(), offset=offset)
+    return None
+
+
+def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None:
+    """Decide what a subject phrase is. `offset` is where `phrase` starts in the article."""
+    phrase, offset = _clean_phrase(phrase, offset)
+    if not phrase or len(phrase) > 160:
+        return None
+    low = phrase.lower()
+    if low in lx.PRONOUNS_PERSON:
+        return _Candidate("pronoun")
+    if low in lx.PRONOUNS_PLURAL or low in {"it", "we", "i", "you", "this", "that"}:
+        return None
+    for finder in (_analysts_at, _spokes):
+        found = finder(phrase, offset)
+        if found:
+            entity = registry.resolve(found.name)
+            if entity and entity.kind in ("org", "unknown"):
+                found.name = entity.name
+            return found
+    runs = [r for r in _cap_sequences(phrase) if r[2].lower() not in lx.STOP_CAPS
+            and not (r[0] == 0 and r[2].lower() in _COMMON_NOUNS)]
+    document = _document(phrase, offset)
+    if document and (document.kind in ("outlet", "named_org") or not _person_run(runs, phrase)
+                     or _head_after_runs(phrase, document.head, runs)):
+        return document
+    anonymous = _anonymous(phrase, offset)
+    if anonymous and (not _person_run(runs, phrase) or _name_in_tail(phrase, anonymous.head, runs)):
+        return anonymous
+    if runs:
+        start, end, run = runs[-1]
+        role_words, words = _strip_titles(run.split())
+        if not words:
+            return None
+        name = " ".join(words)
+        name = _possessive(name) if name.endswith(("’s", "'s")) else name
+        prefix = phrase[:start].strip(" ,")
+        prefix = _DETERMINER.sub("", prefix)
+        role = " ".join(w for w in (prefix + " " + " ".join(role_words)).split()
+                        if w.lower() not in lx.STOP_CAPS or w.lower() in {"new"}).strip() or None
+        if role and len(role.split()) > 6:
+            role = None
+        mention_start = offset + start
+        mention = phrase[start:end].strip()
+        if role and prefix and phrase.find(prefix) >= 0:
+            mention_start = offset + phrase.find(prefix)
+            mention = phrase[phrase.find(prefix):end].strip()
+        entity = registry.resolve(name)
+        if _is_outlet(name, role or "") or (entity and entity.kind == "outlet"):
+            name = entity.name if entity else name
+            if re.search(r"\bthe\s+$", phrase[:start], flags=re.I) and not name.startswith("The "):
+                name = "The " + name
+            return _Candidate("outlet", name=name, mention=mention, offset=mention_start)
+        if _is_org(name) or (entity and entity.kind == "org"):
+            return _Candidate("named_org", name=entity.name if entity else name, role=role,
+                              mention=mention, offset=mention_start)
+        if entity and entity.kind == "person":
+            return _Candidate("named_person", name=entity.name, role=role, mention=mention,
+                              offset=mention_start)
+        if len(words) >= 2:
+            return _Candidate("named_person", name=name, role=role, mention=mention,
+                              offset=mention_start)
+        if role and any(w.lower() in lx.ROLE_NOUNS for w in role.split()):
+            return _Candidate("named_person", name=name, role=role, mention=mention,
+                              offset=mention_start)
+        return _Candidate("named_org", name=name, mention=mention, offset=mention_start)
+    if document:
+        return document
+    if anonymous:
+        return anonymous
+    definite = re.fullmatch(r"(?:the|this|that)\s+(?:[\w’'\-]+\s+){0,3}([\w\-]+)", low)
+    if definite and (definite.group(1) in lx.ROLE_NOUNS or definite.group(1).endswith("-old")):
+        return _Candidate("coref_person")
+    return None
+
+
+_COMMON_NOUNS = set(lx.ANONYMOUS_HEADS) | set(lx.DOCUMENT_HEADS) | lx.ROLE_NOUNS
+
+
+def _head_after_runs(phrase: str, head: str, runs: list[tuple[int, int, str]]) -> bool:
+    """'the Environment Agency's 2024 flood risk assessment': the text is the subject."""
+    position = phrase.lower().rfind(head)
+    return bool(runs) and position > runs[-1][1]
+
+
+def _name_in_tail(phrase: str, head: str, runs: list[tuple[int, int, str]]) -> bool:
+    """'a senior executive at a company that looked at Vessa': the person is still unnamed."""
+    position = re.search(rf"\b{re.escape(head)}\b", phrase, flags=re.I)
+    if not position or not runs or runs[0][0] < position.end():
+        return False
+    between = phrase[position.end():runs[0][0]]
+    return bool(re.search(r"\b(?:at|for|of|in|from|with|who|that|which|whose|close to|"
+                          r"familiar with)\b", between, flags=re.I))
+
+
+def _person_run(runs: list[tuple[int, int, str]], phrase: str) -> bool:
+    """True when the phrase names a person or body (a capitalised run that isn't a title)."""
+    for _, _, run in runs:
+        _, words = _strip_titles(run.split())
+        if words and not lx.NATIONALITIES.match(words[0]) and words[0].lower() not in lx.STOP_CAPS:
+            return True
+    return False
+
+
+def _subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int] | None:
+    """The subject phrase left of a verb: the last comma-segment that is not an aside."""
+    left = sentence.text[:verb_start]
+    if _HEARSAY_ADVERBS.search(left.rstrip()) or re.search(
+        r"\b(?:reportedly|allegedly)\s+(?:\w+\s+){0,1}$", left
+    ):
+        return None
+    bounds = [m.end() for m in re.finditer(r"[,;:—–]\s*|[’”\"]\s+|\(\s*|\)\s*", left)]
+    segments: list[tuple[int, int]] = []
+    previous = 0
+    for bound in bounds:
+        segments.append((previous, bound))
+        previous = bound
+    segments.append((previous, len(left)))
+    for start, end in reversed(segments):
+        piece = left[start:end]
+        cleaned = piece.strip(" ,;:—–‘’'\"“”()")
+        if not cleaned:
+            continue
+        if _RELATIVE_START.match(cleaned):
+            if cleaned.lower().startswith("which"):
+                continue  # the antecedent is the end of the previous segment
+            continue
+        return piece, sentence.start + start
+    return None
+
+
+def _subject_after(sentence: Sentence, verb_end: int) -> tuple[str, int] | None:
+    """Inverted attribution: '..., said one of the people, who ...'."""
+    right = sentence.text[verb_end:]
+    match = re.match(r"\s*([^,.;:!?]+)", right)
+    if not match:
+        return None
+    return match.group(1), sentence.start + verb_end + match.start(1)
+
+
+def _np_after(sentence: Sentence, end: int) -> tuple[str, int] | None:
+    right = sentence.text[end:]
+    match = re.match(r"([^,.;:!?()]+?)(?=\s+(?:that|who|which|on|last|this|as|when|after|"
+                     r"before|published|released|issued|(?:in|at)\s+(?![A-Z]))\b|[,.;:!?()]|$)",
+                     right)
+    if not match:
+        return None
+    return match.group(1), sentence.start + end + match.start(1)
+
+
+class SourceFinder:
+    """Walks the sentences once, keeping the context needed for coreference."""
+
+    def __init__(self, text: str, sentences: list[Sentence]) -> None:
+        self.text = text
+        self.sentences = sentences
+        self.registry = _Registry(text)
+        self.result = SourceMap()
+        self.recent_people: list[tuple[int, str]] = []  # (sentence index, key)
+        self.anonymous_keys: list[str] = []
+        self.document_keys: list[str] = []
+
+    # --- registration -----------------------------------------------------
+    def _verbatim(self, mention: str, offset: int) -> tuple[str, int]:
+        """Return the mention as it stands in the text (search near the offset)."""
+        if self.text[offset:offset + len(mention)] == mention:
+            return mention, offset
+        found = self.text.find(mention, max(0, offset - 5))
+        if found >= 0:
+            return mention, found
+        found = self.text.find(mention)
+        return (mention, found) if found >= 0 else (mention.strip(), offset)
+
+    def _add(self, cand: _Candidate, sentence: Sentence) -> str:
+        kind = cand.kind
+        if kind == "anonymous":
+            for key in self.anonymous_keys:
+                old = self.result.sources[key]
+                if old.modifiers & cand.modifiers or (
+                    old.head == cand.head and old.modifiers == cand.modifiers
+                    and cand.head not in {"source", "sources", "person", "people"}
+                ):
+                    return key
+            key = f"anon:{cand.head}:{'-'.join(sorted(cand.modifiers))}:{len(self.anonymous_keys)}"
+            self.anonymous_keys.append(key)
+        elif kind == "document":
+            key = f"doc:{cand.name.lower()}"
+            for existing in self.document_keys:
+                if self.result.sources[existing].head == cand.head:
+                    key = existing
+            if key not in self.document_keys:
+                self.document_keys.append(key)
+        elif kind == "named_person":
+            key = f"person:{cand.name.split()[-1].lower()}"
+        elif kind == "named_org":
+            key = f"org:{cand.name.lower()}"
+        else:
+            key = f"{kind}:{cand.name.lower().removeprefix('the ')}"
+        if key not in self.result.sources:
+            mention, start = self._verbatim(cand.mention or cand.name, cand.offset)
+            self.result.sources[key] = Found(
+                key=key, name=_display_name(cand), kind=kind, mention=mention,
+                mention_start=start, role=cand.role, identified=cand.identified,
+                head=cand.head, modifiers=cand.modifiers,
+            )
+        elif cand.role and not self.result.sources[key].role:
+            self.result.sources[key].role = cand.role
+        if kind == "named_person":
+            self.recent_people.append((sentence.index, key))
+        return key
+
+    def _resolve(self, cand: _Candidate, sentence: Sentence) -> str | None:
+        if cand.kind in ("pronoun", "coref_person"):
+            for index, key in reversed(self.recent_people):
+                if sentence.index - index <= 3:
+                    return key
+            return None
+        if cand.kind == "coref_anon":
+            for key in reversed(self.anonymous_keys):
+                if self.result.sources[key].head == cand.head or cand.head in {"source", "people",
+                                                                                "person", "one"}:
+                    return key
+            if cand.head in {"source", "sources", "insider", "person", "people", "one"}:
+                return None
+            cand.kind = "anonymous"
+            return self._add(cand, sentence)
+        if cand.kind == "coref_doc":
+            for key in reversed(self.document_keys):
+                doc = self.result.sources[key]
+                if doc.head == cand.head or {doc.head, cand.head} <= lx.STUDY_HEADS:
+                    return key
+            cand.kind = "document"
+            if re.match(r"(?:the\s+)?minutes\b", cand.name, re.I) or cand.head in {
+                "minutes", "records", "documents", "filing", "filings"}:
+                cand.identified = True
+            return self._add(cand, sentence)
+        return self._add(cand, sentence)
+
+    # --- passes -------------------------------------------------------------
+    def run(self) -> SourceMap:
+        body = [s for s in self.sentences if not s.is_headline]
+        for sentence in body:
+            self._sentence(sentence)
+        known = set(self.result.sources)
+        for sentence in self.sentences:
+            if sentence.is_headline:
+                # A headline repeats the body's sources ("..., sources say"): link, never add.
+                self._sentence(sentence)
+                for key in set(self.result.sources) - known:
+                    del self.result.sources[key]
+                keys = self.result.by_sentence.get(sentence.index, [])
+                self.result.by_sentence[sentence.index] = [k for k in keys if k in known]
+        self._inherit_quote_continuations()
+        return self.result
+
+    def _sentence(self, sentence: Sentence) -> None:
+        keys: list[str] = []
+        social_speaker_only: set[str] = set()
+        for match in _ACCORDING.finditer(sentence.text):
+            np = _np_after(sentence, match.end())
+            if np:
+                cand = classify(np[0], np[1], self.registry)
+                if cand:
+                    key = self._resolve(cand, sentence)
+                    if key:
+                        keys.append(key)
+        for match in _SPEECH.finditer(sentence.text):
+            verb = match.group(0)
+            subject = _subject_before(sentence, match.start())
+            inverted = False
+            before = sentence.text[: match.start()].rstrip()
+            if verb in _INVERTIBLE and (before.endswith((",", "’", "”", '"', "'")) or not before):
+                after = _subject_after(sentence, match.end())
+                if (after and len(after[0].split()) <= 10
+                        and not re.match(r"\s*[‘'\"“]", sentence.text[match.end():])):
+                    cand_after = classify(after[0], after[1], self.registry)
+                    if cand_after and cand_after.kind not in ("coref_person",) and (
+                        after[0].strip().split()[0].lower() in {"a", "an", "the", "one"}
+                        or cand_after.kind in ("named_person", "named_org", "outlet")
+                        and len(after[0].split()) <= 6
+                    ):
+                        subject, inverted = after, True
+            if not subject:
+                continue
+            cand = classify(subject[0], subject[1], self.registry)
+            if not cand:
+                continue
+            if cand.kind == "document" and verb not in lx.FINDING_VERBS and not inverted:
+                continue
+            key = self._resolve(cand, sentence)
+            if not key:
+                continue
+            if verb in lx.SOCIAL_VERBS and self._platform(sentence):
+                social_speaker_only.add(key)
+            keys.append(key)
+            if verb in ("told", "tells", "said otherwise") or verb.startswith("told"):
+                self._outlet_via(sentence, match.end(), key)
+            elif re.match(r"\s+(?:in an interview with|to)\s+", sentence.text[match.end():]):
+                self._outlet_via(sentence, match.end(), key)
+        for match in _TOLD.finditer(sentence.text):
+            if match.group(0).lower().startswith("told"):
+                continue
+            if keys:
+                self._outlet_via(sentence, match.end() - len(match.group(0)), keys[-1])
+        keys += self._documents_as_subjects(sentence, keys)
+        platform = self._platform(sentence)
+        if platform:
+            speakers = [k for k in keys if self.result.sources[k].kind == "named_person"]
+            owner = self.result.sources[speakers[0]].name.split()[-1] if speakers else None
+            name, mention, start = platform
+            cand = _Candidate("social_media",
+                              name=f"{owner}'s {name} post" if owner else f"{name} post",
+                              mention=mention, offset=start)
+            key = self._add(cand, sentence)
+            keys = [k for k in keys if k not in social_speaker_only] + [key]
+            for dropped in social_speaker_only:
+                if not any(dropped in v for i, v in self.result.by_sentence.items()):
+                    self.result.sources.pop(dropped, None)
+        for key in keys:
+            if key in self.result.sources:
+                self.result.attach(sentence.index, key)
+
+    def _outlet_via(self, sentence: Sentence, end: int, speaker_key: str) -> None:
+        np = _np_after(sentence, end)
+        if not np:
+            return
+        phrase = np[0].strip()
+        runs = _cap_sequences(phrase)
+        if not runs:
+            return
+        name = _DETERMINER.sub("", phrase[runs[0][0]:runs[-1][1]] if len(runs) == 1 else runs[0][2])
+        if not _is_outlet(name) and not _is_outlet(phrase):
+            return
+        start = np[1] + phrase.find(runs[0][2]) if runs[0][2] in phrase else np[1]
+        if re.search(r"\bthe\s+$", phrase[:runs[0][0]], flags=re.I) and not name.startswith("The "):
+            name = "The " + name
+        outlet_key = self._add(_Candidate("outlet", name=name, mention=runs[0][2], offset=start),
+                               sentence)
+        speaker = self.result.sources.get(speaker_key)
+        if speaker and speaker.kind != "outlet" and not speaker.via_key:
+            speaker.via_key = outlet_key
+        self.result.attach(sentence.index, outlet_key)
+
+    def _documents_as_subjects(self, sentence: Sentence, keys: list[str]) -> list[str]:
+        """Texts that carry a sentence without a speech verb: 'The research, which looked at ...'."""
+        match = re.match(r"[‘'\"“]?((?:the|a|an)\s+(?:[\w’'\-]+\s+){0,4}?(?:"
+                         + "|".join(sorted(lx.STUDY_HEADS, key=len, reverse=True))
+                         + r"))\b", sentence.text, flags=re.I)
+        if not match or any(self.result.sources.get(k, Found("", "", "", "", 0)).kind == "document"
+                            for k in keys):
+            return []
+        cand = _document(match.group(1), sentence.start + match.start(1))
+        if not cand or cand.kind != "coref_doc":
+            return []
+        for key in reversed(self.document_keys):
+            doc = self.result.sources[key]
+            if doc.head == cand.head or {doc.head, cand.head} <= lx.STUDY_HEADS:
+                return [key]
+        return []
+
+    def _platform(self, sentence: Sentence) -> tuple[str, str, int] | None:
+        for match in lx.SOCIAL_CONTEXT.finditer(sentence.text):
+            raw = match.group(1)
+            platform = lx.SOCIAL_PLATFORMS.get(raw.lower())
+            if not platform or (platform == "X" and not re.search(
+                    r"(?:posted|wrote|tweeted|said)\s+on\s+X\b|\bX,? formerly Twitter", sentence.text)):
+                continue
+            if not (lx.SOCIAL_WORDS.search(sentence.text) or _SPEECH.search(sentence.text)):
+                continue
+            mention = match.group(0)
+            lead = re.search(r"(?:posted|shared|wrote|tweeted)\s+[^,.;]*?$",
+                             sentence.text[: match.start()])
+            start = sentence.start + match.start()
+            if lead and len(lead.group(0)) < 60:
+                start = sentence.start + lead.start()
+                mention = sentence.text[lead.start(): match.end()]
+            return platform, mention, start
+        return None
+
+    def _inherit_quote_continuations(self) -> None:
+        """A sentence that continues a quotation rests on whoever spoke the quotation."""
+        previous: list[str] = []
+        for sentence in self.sentences:
+            own = self.result.by_sentence.get(sentence.index)
+            if own:
+                previous = own
+                continue
+            if previous and re.match(r"[‘'\"“]", sentence.text) and not sentence.is_headline:
+                for key in previous:
+                    self.result.attach(sentence.index, key)
+            else:
+                previous = []
+
+
+def _display_name(cand: _Candidate) -> str:
+    name = cand.name.strip(" ,.‘’'\"“”")
+    if cand.kind == "anonymous":
+        name = re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I)
+        return f"unnamed {name}" if not name.lower().startswith(("unnamed", "one of")) else name
+    if cand.kind == "document" and not cand.identified:
+        return f"unidentified {name}" if not name.lower().startswith("unidentified") else name
+    return name
+
+
+def find_source_map(text: str, sentences: list[Sentence]) -> SourceMap:
+    return SourceFinder(text, sentences).run()
