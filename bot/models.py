@@ -3,7 +3,8 @@
 `Report` is the public contract (`credbot check --json`, schema_version 1):
 fields may be added, none renamed or removed. Added so far beyond the issue's
 list: `Source.evidence_kind` (the offline analyzer's kind when the LLM
-disagrees) and `Report.notes` (truncation, LLM fall-back reasons).
+disagrees), `Report.notes` (truncation, grounding, fall-back reasons) and
+`Report.llm_error` (why a configured LLM was not used; null otherwise).
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ class Report(BaseModel):
     next_steps: list[str] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     notes: list[str] = Field(default_factory=list)
+    llm_error: str | None = None
 
     def source(self, source_id: str | None) -> Source | None:
         return next((s for s in self.sources if s.id == source_id), None)

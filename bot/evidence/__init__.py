@@ -432,21 +432,25 @@ def _rating(sources: list[Source], claims: list[Claim], flags: list[RedFlag]) ->
     if not sources:
         score -= 1.0
     final = max(1, min(5, int(score + 0.5)))
-    reasons: list[str] = []
+    good: list[str] = []
+    bad: list[str] = []
     if named:
-        reasons.append(f"{len(named)} named or documented source{'s' if len(named) > 1 else ''}")
+        good.append(f"{len(named)} named or documented source{'s' if len(named) > 1 else ''}")
     if anonymous:
-        reasons.append(f"{len(anonymous)} unnamed source{'s' if len(anonymous) > 1 else ''}")
+        bad.append(f"{len(anonymous)} unnamed source{'s' if len(anonymous) > 1 else ''}")
     if not sources:
-        reasons.append("no sources at all")
+        bad.append("no sources at all")
     worst = [f.code.replace("_", " ") for f in sorted(
         flags, key=lambda f: -_FLAG_WEIGHTS.get(f.code, 0.5)) if _FLAG_WEIGHTS.get(f.code, 0.5)]
     if worst:
-        reasons.append("red flags: " + ", ".join(worst[:3]))
+        bad.insert(0, ", ".join(worst[:3]))
     unverifiable = sum(c.verifiability == "unverifiable" for c in claims)
     if claims:
-        reasons.append(f"{unverifiable} of {len(claims)} claims unverifiable")
-    return Rating.from_score(final, "; ".join(reasons).capitalize() + ".")
+        bad.append(f"{unverifiable} of {len(claims)} claims unverifiable")
+    # Lead with what decides the score: the weaknesses when it is low, the strengths when high.
+    reasons = bad + good if final <= 3 else good + bad
+    text = "; ".join(reasons) + "."
+    return Rating.from_score(final, text[0].upper() + text[1:])
 
 
 def _summary(ev: _Evidence, sources: list[Source], claims: list[Claim],

@@ -1,0 +1,130 @@
+"""`credbot check | fetch | run`: the command line, one of the engine's two edges.
+
+Errors become one line on stderr and an exit code, never a traceback:
+0 done; 2 bad input (empty, binary, too long, unfetchable link, bad settings);
+3 the LLM is configured but failed (the offline report is still printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from . import __version__
+from .errors import CredbotError, InputError
+from .render import card_text
+from .settings import Settings
+
+EXIT_OK, EXIT_INPUT, EXIT_LLM = 0, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="credbot", description="How well is this article sourced?")
+    parser.add_argument("--version", action="version", version=f"credbot {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="analyse an article: a file, a link, or - for stdin")
+    check.add_argument("source", help="path to a text file, a URL, or - for standard input")
+    check.add_argument("--json", action="store_true", help="print the full report as JSON")
+    check.add_argument("--lang", default=None, help="language of the reply (e.g. en, ru, de)")
+    check.add_argument("--offline", action="store_true", help="never call the LLM")
+
+    fetch = commands.add_parser("fetch", help="show what credbot extracts from a link")
+    fetch.add_argument("url")
+    fetch.add_argument("--json", action="store_true", help="print the extracted article as JSON")
+
+    run = commands.add_parser("run", help="start the Telegram bot")
+    run.add_argument("--webhook-url", default=None, help="public HTTPS URL for webhook mode")
+    run.add_argument("--listen", default="0.0.0.0", help="address to listen on (webhook mode)")
+    run.add_argument("--port", type=int, default=8443, help="port to listen on (webhook mode)")
+    return parser
+
+
+def _read_source(source: str, settings: Settings) -> str:
+    from .engine import read_input
+
+    if source == "-":
+        return read_input(sys.stdin.buffer.read(), settings)
+    if source.lower().startswith(("http://", "https://")):
+        return source
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"No such file: {source}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"Cannot read {source}: {exc.strerror or 'unreadable'}.") from None
+    return read_input(data, settings)
+
+
+async def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from .engine import analyze, load_article
+
+    text = _read_source(args.source, settings)
+    article = await load_article(text, settings)
+    report = await analyze(article, settings, language=args.lang, offline=args.offline)
+    print(report.model_dump_json(indent=2) if args.json else card_text(report))
+    if report.llm_error:
+        print(f"credbot: {report.llm_error} Showing the offline analysis.", file=sys.stderr)
+        return EXIT_LLM
+    return EXIT_OK
+
+
+async def _fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from .engine import load_article
+
+    article = await load_article(args.url, settings)
+    if args.json:
+        print(article.model_dump_json(indent=2))
+    else:
+        for field in ("title", "url", "site", "author", "published", "language"):
+            value = getattr(article, field)
+            if value:
+                print(f"{field}: {value}")
+        print()
+        print(article.text)
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        from .app import run_bot
+    except ImportError:
+        print("credbot: the Telegram bot is not part of this version.", file=sys.stderr)
+        return 1
+    return run_bot(settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        bad = ", ".join(str(err["loc"][0]).upper() for err in exc.errors() if err.get("loc"))
+        print(f"credbot: invalid setting(s): {bad or exc.error_count()}. See .env.example.",
+              file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        if args.command == "check":
+            return asyncio.run(_check(args, settings))
+        if args.command == "fetch":
+            return asyncio.run(_fetch(args, settings))
+        return _run(args, settings)
+    except CredbotError as exc:
+        print(f"credbot: {exc.user_message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The engine: article in, grounded credibility report out. Knows nothing of Telegram.
+
+    article -> offline evidence -> (LLM -> grounding) -> Report
+
+The offline evidence always runs: it is the report when no LLM is configured or the LLM
+fails, and it grounds the LLM's report when one succeeds.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from . import evidence
+from .errors import FetchError, InputError, LLMError
+from .grounding import ground
+from .llm import LLMClient
+from .llm_analyzer import analyze_with_llm
+from .models import Article, Report
+from .settings import Settings
+from .text import looks_binary
+from .tokens import truncate_article
+
+log = logging.getLogger(__name__)
+
+_LONE_URL = re.compile(r"^\s*<?(https?://\S+?)>?\s*$", re.I)
+_MIN_WORDS = 5
+
+
+def read_input(data: bytes, settings: Settings) -> str:
+    """Bytes from a file or stdin as text, or InputError with the reason."""
+    if looks_binary(data):
+        raise InputError("That file is not text (it looks binary). Send the article's text or a link.")
+    if len(data) > settings.max_input_chars * 4:
+        raise InputError(_too_long(settings))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None:
+            raise InputError("That file's text encoding could not be read. Save it as UTF-8.") from None
+        return str(best)
+
+
+def _too_long(settings: Settings) -> str:
+    return (f"That text is too long ({settings.max_input_chars:,} characters at most). "
+            "Send the article itself, or a link to it.")
+
+
+async def load_article(source: str, settings: Settings, *,
+                       forwarded_from: str | None = None) -> Article:
+    """Text or a link -> Article. Raises InputError / FetchError with a user message."""
+    stripped = (source or "").strip()
+    if not stripped:
+        raise InputError("The message is empty. Send an article's text or a link to it.")
+    if len(stripped) > settings.max_input_chars:
+        raise InputError(_too_long(settings))
+    url = _LONE_URL.match(stripped)
+    if url:
+        return await _fetch(url.group(1), settings, forwarded_from)
+    if len(stripped.split()) < _MIN_WORDS:
+        raise InputError("That is too short to check. Send the article's text or a link to it.")
+    return Article(text=stripped, forwarded_from=forwarded_from)
+
+
+async def _fetch(url: str, settings: Settings, forwarded_from: str | None) -> Article:
+    try:
+        from .fetch import fetch_article  # the link fetcher is optional at import time
+    except ImportError:
+        raise FetchError("Checking links is not available in this version. "
+                         "Paste the article's text instead.") from None
+    article = await fetch_article(url, settings)
+    if forwarded_from:
+        article = article.model_copy(update={"forwarded_from": forwarded_from})
+    return article
+
+
+async def analyze(article: Article, settings: Settings, *, language: str | None = None,
+                  offline: bool = False, client: LLMClient | None = None) -> Report:
+    """The report for an article. LLM failures fall back to the offline report, with a note."""
+    language = language or settings.language
+    offline_report = evidence.analyze(article, language=language)
+    if offline or not settings.llm_configured:
+        return offline_report
+    text, truncated = truncate_article(article.text, settings.max_article_tokens, settings.model)
+    own_client = client is None
+    client = client or LLMClient(settings)
+    try:
+        report = await analyze_with_llm(article, text, offline_report, client,
+                                        language=language,
+                                        max_tokens=settings.max_completion_tokens)
+    except LLMError as exc:
+        log.warning("LLM analysis failed, using the offline report: %s", exc.detail or exc)
+        fallback = offline_report.model_copy(deep=True)
+        fallback.usage = client.usage.model_copy()
+        fallback.notes.append(f"LLM analysis failed: {exc.user_message} "
+                              "This is the offline analysis.")
+        fallback.llm_error = exc.user_message
+        return fallback
+    finally:
+        if own_client:
+            await client.aclose()
+    report = ground(report, article.text, offline_report)
+    report.usage = client.usage.model_copy()
+    if truncated:
+        report.article.truncated = True
+        report.notes.append("The article was too long for the model; it saw the headline, the "
+                            "lede and the paragraphs with attributions.")
+    return report
+
+
+async def check(source: str | Article, settings: Settings, *, language: str | None = None,
+                offline: bool = False) -> Report:
+    """Python API: text, a link or an Article -> Report."""
+    article = source if isinstance(source, Article) else await load_article(source, settings)
+    return await analyze(article, settings, language=language, offline=offline)

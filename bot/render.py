@@ -1,0 +1,221 @@
+"""Reports as a short card: plain text for the terminal, HTML for Telegram.
+
+Both come from one list of lines, most important first: the rating and its reason, the
+finding on what the main claim rests on, the sources by kind, the claims by verifiability,
+the top red flags, what to check next. In HTML every piece of model or article text is
+escaped and no links are produced: a chat must never render markup or preview a URL a
+model wrote.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from typing import Literal
+
+from .models import Report
+
+Section = Literal["claims", "sources", "next_steps"]
+TELEGRAM_LIMIT = 4096
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {"rating": "Credibility", "sources": "Sources", "claims": "Claims",
+           "flags": "Red flags", "next": "Check next", "verifiable": "verifiable",
+           "partly": "partly verifiable", "unverifiable": "unverifiable",
+           "not_found": "not found in the article", "via": "via", "more": "and {n} more",
+           "named_person": "named people", "named_org": "organisations",
+           "anonymous": "anonymous", "outlet": "other outlets", "document": "documents",
+           "social_media": "social posts", "offline": "offline analysis",
+           "truncated": "article truncated for analysis", "forwarded": "Forwarded from"},
+    "ru": {"rating": "Достоверность", "sources": "Источники", "claims": "Утверждения",
+           "flags": "Тревожные признаки", "next": "Что проверить", "verifiable": "проверяемые",
+           "partly": "частично проверяемые", "unverifiable": "непроверяемые",
+           "not_found": "нет в статье", "via": "через", "more": "и ещё {n}",
+           "named_person": "названные люди", "named_org": "организации",
+           "anonymous": "анонимные", "outlet": "другие СМИ", "document": "документы",
+           "social_media": "посты в соцсетях", "offline": "офлайн-анализ",
+           "truncated": "статья сокращена для анализа", "forwarded": "Переслано из"},
+    "uk": {"rating": "Достовірність", "sources": "Джерела", "claims": "Твердження",
+           "flags": "Тривожні ознаки", "next": "Що перевірити", "verifiable": "перевірювані",
+           "partly": "частково перевірювані", "unverifiable": "неперевірювані",
+           "not_found": "немає в статті", "via": "через", "more": "і ще {n}",
+           "named_person": "названі люди", "named_org": "організації",
+           "anonymous": "анонімні", "outlet": "інші ЗМІ", "document": "документи",
+           "social_media": "дописи в соцмережах", "offline": "офлайн-аналіз",
+           "truncated": "статтю скорочено для аналізу", "forwarded": "Переслано з"},
+    "de": {"rating": "Glaubwürdigkeit", "sources": "Quellen", "claims": "Behauptungen",
+           "flags": "Warnzeichen", "next": "Als Nächstes prüfen", "verifiable": "überprüfbar",
+           "partly": "teilweise überprüfbar", "unverifiable": "nicht überprüfbar",
+           "not_found": "nicht im Artikel", "via": "über", "more": "und {n} weitere",
+           "named_person": "namentlich genannte Personen", "named_org": "Organisationen",
+           "anonymous": "anonym", "outlet": "andere Medien", "document": "Dokumente",
+           "social_media": "Social-Media-Beiträge", "offline": "Offline-Analyse",
+           "truncated": "Artikel für die Analyse gekürzt", "forwarded": "Weitergeleitet von"},
+    "es": {"rating": "Credibilidad", "sources": "Fuentes", "claims": "Afirmaciones",
+           "flags": "Señales de alerta", "next": "Qué comprobar", "verifiable": "verificables",
+           "partly": "parcialmente verificables", "unverifiable": "no verificables",
+           "not_found": "no está en el artículo", "via": "vía", "more": "y {n} más",
+           "named_person": "personas con nombre", "named_org": "organizaciones",
+           "anonymous": "anónimas", "outlet": "otros medios", "document": "documentos",
+           "social_media": "publicaciones en redes", "offline": "análisis sin conexión",
+           "truncated": "artículo recortado para el análisis", "forwarded": "Reenviado de"},
+    "fr": {"rating": "Crédibilité", "sources": "Sources", "claims": "Affirmations",
+           "flags": "Signaux d'alerte", "next": "À vérifier", "verifiable": "vérifiables",
+           "partly": "en partie vérifiables", "unverifiable": "invérifiables",
+           "not_found": "absent de l'article", "via": "via", "more": "et {n} de plus",
+           "named_person": "personnes nommées", "named_org": "organisations",
+           "anonymous": "anonymes", "outlet": "autres médias", "document": "documents",
+           "social_media": "publications sur les réseaux", "offline": "analyse hors ligne",
+           "truncated": "article tronqué pour l'analyse", "forwarded": "Transféré de"},
+}
+_KIND_ORDER = ("anonymous", "outlet", "named_person", "named_org", "document", "social_media")
+
+
+def labels(language: str | None) -> dict[str, str]:
+    code = (language or "en").split("-")[0].lower()
+    return LABELS.get(code, LABELS["en"])
+
+
+def _first_sentence(text: str, limit: int = 220) -> str:
+    match = re.match(r"(.+?[.!?])(\s|$)", text.strip(), flags=re.S)
+    sentence = match.group(1) if match else text.strip()
+    return _clip(sentence, limit)
+
+
+def _first_clause(text: str, limit: int) -> str:
+    clause = re.split(r"(?<=[.;])\s", text.strip(), maxsplit=1)[0].rstrip(";")
+    return _clip(clause, limit)
+
+
+def _sentences(text: str, count: int, limit: int) -> str:
+    parts = re.split(r"(?<=[.!?])\s+", text.strip())
+    return _clip(" ".join(parts[:count]), limit)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _source_line(report: Report, names_per_kind: int = 3) -> str:
+    lab = labels(report.language)
+    by_kind: dict[str, list[str]] = {}
+    for source in report.sources:
+        name = source.name
+        if source.via and (via := report.source(source.via)):
+            name = f"{name} ({lab['via']} {via.name})"
+        by_kind.setdefault(source.kind, []).append(name)
+    parts = []
+    for kind in _KIND_ORDER:
+        names = by_kind.get(kind)
+        if not names:
+            continue
+        shown = ", ".join(_clip(n, 60) for n in names[:names_per_kind])
+        more = f", {lab['more'].format(n=len(names) - names_per_kind)}" if len(names) > names_per_kind else ""
+        parts.append(f"{len(names)} {lab[kind]}: {shown}{more}")
+    return "; ".join(parts) if parts else "—"
+
+
+def _claims_line(report: Report) -> str:
+    lab = labels(report.language)
+    counts = Counter(c.verifiability for c in report.claims)
+    parts = [f"{counts[v]} {lab[v]}" for v in ("verifiable", "partly", "unverifiable") if counts[v]]
+    ungrounded = sum(not c.grounded for c in report.claims)
+    if ungrounded:
+        parts.append(f"{ungrounded} {lab['not_found']}")
+    return " · ".join(parts) if parts else "—"
+
+
+def _card_lines(report: Report) -> list[tuple[str | None, str]]:
+    """(label, text) pairs in order of importance; label None for a plain line."""
+    lab = labels(report.language)
+    rating = report.rating
+    lines: list[tuple[str | None, str]] = [
+        (lab["rating"], f"{rating.score}/5 ({rating.label}) — {_first_clause(rating.rationale, 110)}"),
+        (None, _sentences(report.summary, 2, 300)),
+        (lab["sources"], _clip(_source_line(report), 240)),
+        (lab["claims"], _claims_line(report)),
+    ]
+    if report.red_flags:
+        flags = ", ".join(f.code.replace("_", " ") for f in report.red_flags[:4])
+        lines.append((lab["flags"], flags))
+    if report.next_steps:
+        lines.append((lab["next"], _clip(report.next_steps[0], 180)))
+    tail = []
+    if report.article.forwarded_from:
+        tail.append(f"{lab['forwarded']} {_clip(report.article.forwarded_from, 60)}")
+    if report.analyzer == "offline":
+        tail.append(lab["offline"])
+    if report.article.truncated:
+        tail.append(lab["truncated"])
+    if tail:
+        lines.append((None, " · ".join(tail)))
+    return lines
+
+
+def card_text(report: Report) -> str:
+    """The concise card for a terminal."""
+    return "\n".join(f"{label}: {text}" if label else text for label, text in _card_lines(report))
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def card_html(report: Report, *, limit: int = 1000) -> str:
+    """The card in Telegram HTML, at most `limit` characters of visible text."""
+    out: list[str] = []
+    visible = 0
+    for label, text in _card_lines(report):
+        line_visible = len(text) + (len(label) + 2 if label else 0)
+        if out and visible + line_visible > limit:
+            break
+        out.append(f"<b>{_e(label)}:</b> {_e(text)}" if label else f"<i>{_e(text)}</i>")
+        visible += line_visible + 1
+    return "\n".join(out)
+
+
+def section_html(report: Report, section: Section) -> str:
+    """One expanded part of the report for a Telegram button, within Telegram's limit."""
+    lab = labels(report.language)
+    items: list[str] = []
+    if section == "claims":
+        title = lab["claims"]
+        for claim in report.claims:
+            quote = (f"“{_e(_clip(claim.quote, 300))}”" if claim.grounded
+                     else f"<s>{_e(_clip(claim.quote, 200))}</s> ({_e(lab['not_found'])})")
+            sources = ", ".join(s.name for sid in claim.source_ids if (s := report.source(sid)))
+            line = f"• <b>{_e(lab[claim.verifiability])}</b>: {quote}"
+            if sources:
+                line += f"\n  ← {_e(_clip(sources, 120))}"
+            if claim.check:
+                line += f"\n  ✓ {_e(_clip(claim.check, 200))}"
+            items.append(line)
+    elif section == "sources":
+        title = lab["sources"]
+        for source in report.sources:
+            line = f"• <b>{_e(_clip(source.name, 100))}</b> — {_e(lab[source.kind])}"
+            if source.role:
+                line += f", {_e(_clip(source.role, 80))}"
+            if source.via and (via := report.source(source.via)):
+                line += f" ({_e(lab['via'])} {_e(via.name)})"
+            line += f"\n  “{_e(_clip(source.mention, 160))}”"
+            items.append(line)
+    else:
+        title = lab["next"]
+        items = [f"{i}. {_e(_clip(step, 400))}" for i, step in enumerate(report.next_steps, 1)]
+    return _fit(f"<b>{_e(title)}</b>", items, lab)
+
+
+def _fit(title: str, items: list[str], lab: dict[str, str], limit: int = TELEGRAM_LIMIT - 96) -> str:
+    """Join whole items only, so no tag or entity is ever cut; say how many were left out."""
+    out = [title]
+    size = len(title)
+    for i, item in enumerate(items):
+        if size + len(item) + 1 > limit:
+            out.append(f"… {_e(lab['more'].format(n=len(items) - i))}")
+            break
+        out.append(item)
+        size += len(item) + 1
+    return "\n".join(out) if items else title + "\n—"
