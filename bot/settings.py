@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     llm_json_mode: str = Field(
         default="auto", description="auto | json_schema | json_object"
     )
+    llm_backoff_base: float = Field(
+        default=1.0, ge=0, description="first retry wait in seconds (doubles each retry, with jitter)"
+    )
 
     # --- Input -----------------------------------------------------------
     max_input_chars: int = Field(default=100_000, ge=1000)
