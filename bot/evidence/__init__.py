@@ -70,7 +70,7 @@ def analyze(article: Article, *, language: str = "en") -> Report:
     claims = _claims(ev)
     flags = _red_flags(ev, sources, claims)
     rating = _rating(sources, claims, flags)
-    title = article.title or (sentences[0].text if sentences else None)
+    title = article.title or _first_line(text)
     return Report(
         analyzer="offline",
         model=None,
@@ -94,6 +94,11 @@ def analyze(article: Article, *, language: str = "en") -> Report:
         red_flags=flags,
         next_steps=_next_steps(ev, sources, claims, flags),
     )
+
+
+def _first_line(text: str) -> str | None:
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return line[:300] or None
 
 
 # --- sources ---------------------------------------------------------------
@@ -164,6 +169,9 @@ def _claims(ev: _Evidence) -> list[Claim]:
         weight = 3 * bool(keys) + 2 * bool(markers) + has_number + has_date
         weight += 2 if sentence.index <= 2 else 0  # the lede carries the story
         candidates.append((weight, sentence))
+    if not candidates:
+        # Nothing attributed, counted or hedged: the bare assertions are the claims.
+        candidates = [(0, s) for s in ev.sentences if _is_assertion(s, ev)][:3]
     keep = sorted(candidates, key=lambda c: (-c[0], c[1].index))[:_MAX_CLAIMS]
     keep_sentences = sorted((s for _, s in keep), key=lambda s: s.index)
     claims: list[Claim] = []
@@ -185,6 +193,18 @@ def _claims(ev: _Evidence) -> list[Claim]:
             )
         )
     return claims
+
+
+def _is_assertion(sentence: Sentence, ev: _Evidence) -> bool:
+    """A statement of fact: not a question, a command, boilerplate or a two-word shout."""
+    text = sentence.text
+    if sentence.index in ev.boilerplate or text.rstrip().endswith("?"):
+        return False
+    if lx.CALL_TO_ACTION.search(text) or len(re.findall(r"[\w’']+", text)) < 4:
+        return False
+    first = re.findall(r"[\w’']+", text)[0].lower()
+    return first not in {"please", "share", "do", "don’t", "don't", "read", "click", "follow",
+                         "subscribe", "forward", "send", "tell", "stop", "check"}
 
 
 def _is_comment_refusal(text: str) -> bool:
@@ -210,8 +230,10 @@ def _verifiability(sentence: Sentence, sources: list[Found], markers: list[str])
     on_record = kinds & _ON_RECORD or any(
         s.kind == "document" and s.identified for s in sources
     )
-    if (rumour and not on_record) or (kinds and kinds <= {"outlet"}):
+    if rumour and not on_record:
         return "unverifiable"
+    if kinds and kinds <= {"outlet"}:
+        return "partly"  # another outlet's report can be read, but it is second-hand
     if on_record:
         return "partly" if _leading_modal(sentence.text) else "verifiable"
     if "anonymous" in kinds and not kinds & {"document", "social_media"}:
@@ -307,14 +329,17 @@ def _red_flags(ev: _Evidence, sources: list[Source], claims: list[Claim]) -> lis
     if vague:
         add("vague_authority", "Appeals to unnamed authorities: " + ", ".join(
             f"“{s.mention}”" for s in vague[:3]) + ".")
-    studies = [s for s in by_kind.get("document", []) if s.name.startswith("unidentified")]
+    studies = [s for s in by_kind.get("document", []) if s.name.startswith("unidentified")
+               and _is_study(s.name)]
     if studies:
         add("unidentified_study", "A study or report is cited without its name, authors or "
             "publisher.")
     if len(sources) == 1 and len(claims) >= 3:
         add("single_source", f"Everything rests on one source: {sources[0].name}.")
     unsourced = [c for c in claims if not c.source_ids and not c.hedges]
-    if len(sources) == 0 and len(claims) >= 2 or len(unsourced) >= 4 and len(unsourced) > len(claims) / 2:
+    if not sources and claims:
+        add("unsourced_claims", "The text names no source for any of its claims.")
+    elif len(unsourced) >= 4 and len(unsourced) > len(claims) / 2:
         add("unsourced_claims", f"{len(unsourced)} factual claims carry no source.")
     emotive = _emotive_signals(text)
     if len(emotive) >= 2:
@@ -334,6 +359,10 @@ def _red_flags(ev: _Evidence, sources: list[Source], claims: list[Claim]) -> lis
     return flags
 
 
+def _is_study(name: str) -> bool:
+    return any(re.search(rf"\b{head}\b", name, re.I) for head in lx.STUDY_HEADS)
+
+
 def ev_kind(sources: list[Source], source_id: str | None) -> str | None:
     return next((s.kind for s in sources if s.id == source_id), None)
 
@@ -342,8 +371,15 @@ def _is_vague(smap: SourceMap, source: Source) -> bool:
     found = next((f for f in smap.sources.values() if f.mention == source.mention), None)
     if not found:
         return False
-    generic = found.head in lx.VAGUE_AUTHORITY_HEADS
-    return generic and not re.search(r"\b(?:at|from|of|with)\s+[A-Z]", source.mention)
+    if found.head not in lx.VAGUE_AUTHORITY_HEADS:
+        return False
+    # "Experts", "industry analysts", "one nutritionist": a field, never a who.
+    # "two officials involved in the talks" or "analysts at Barclays" say who they are.
+    words = [w.lower() for w in re.findall(r"[\w’'\-]+", source.mention)]
+    qualified = lx.QUALIFIERS.search(source.mention) or re.search(
+        r"\b(?:involved|close|familiar|briefed|working|who|with|at|from|of|in|on|for)\b",
+        source.mention, re.I)
+    return not qualified and len(words) <= 4
 
 
 def _emotive_signals(text: str) -> list[str]:
@@ -366,10 +402,11 @@ def _emotive_signals(text: str) -> list[str]:
 
 def _headline_support(ev: _Evidence) -> str | None:
     """When the lede rests only on anonymous or relayed sources, the headline does too."""
-    if not ev.sentences or not ev.sentences[0].is_headline:
+    headline = " ".join(s.text for s in ev.sentences if s.is_headline)
+    if not headline or len(re.findall(r"[\w’']+", headline)) < 4:
         return None
     if re.search(r"\b(?:sources? say|reports? say|reportedly|claims?|according to|rumou?r)",
-                 ev.sentences[0].text, re.I):
+                 headline, re.I):
         return None
     return _lede_support(ev, headline=True)
 

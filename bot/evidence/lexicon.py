@@ -22,13 +22,30 @@ SPEECH_VERBS = (
     "show", "shows", "showed", "estimated", "estimates", "predicted", "predicts",
     "acknowledged", "conceded", "dismissed", "alleged", "alleges", "concluded", "concludes",
     "disclosed", "stressed", "cautioned", "maintained", "asserted", "testified",
+    "proposes", "proposed", "recommends", "recommended", "called", "calls", "described",
+    "describes", "accused", "accuses",
 )
+# Verbs of doing research: they attribute only when the subject is a researcher or a study
+# ("researchers at X followed 48,000 adults"), never for "police followed the suspect".
+RESEARCH_VERBS = ("followed", "tracked", "analysed", "analyzed", "surveyed", "examined",
+                  "studied", "interviewed", "compared", "measured", "looked at", "reviewed")
+RESEARCH_HEADS = {"researchers", "researcher", "scientists", "scientist", "team", "authors",
+                  "study", "studies", "research", "survey", "analysis", "trial", "review",
+                  "academics", "economists", "statisticians", "investigators"}
+# Past participles that, after a form of "be", make a passive, not an attribution:
+# "doctors have been told", "40 patients have been admitted", "it is said to be".
+PASSIVE_PARTICIPLES = {"said", "told", "reported", "found", "admitted", "claimed", "confirmed",
+                       "denied", "estimated", "shown", "warned", "urged", "described", "called",
+                       "accused", "alleged", "noted", "revealed", "announced", "proposed",
+                       "recommended", "posted", "shared", "quoted"}
 SOCIAL_VERBS = ("posted", "tweeted", "shared", "wrote")
 
 # Verbs whose subject is a text rather than a person: "a study found", "figures show".
 FINDING_VERBS = ("found", "finds", "show", "shows", "showed", "states", "stated", "concluded",
                  "concludes", "suggests", "suggested", "revealed", "reveals", "estimated",
-                 "estimates", "predicts", "predicted", "says", "said")
+                 "estimates", "predicts", "predicted", "says", "said", "proposes", "proposed",
+                 "recommends", "recommended", "warns", "warned", "claims", "claimed",
+                 "reported", "reports", "notes", "noted", "concluded")
 
 PRONOUNS_PERSON = {"he", "she"}
 PRONOUNS_PLURAL = {"they"}
@@ -49,15 +66,62 @@ ANONYMOUS_HEADS = (
     "lawyers", "specialist", "specialists", "professional", "professionals", "nurse", "nurses",
     "physician", "physicians", "dietitian", "dietitians", "psychologist", "psychologists",
     "academic", "academics", "authority", "authorities", "spokesperson", "spokesman",
-    "spokeswoman", "representative", "mole",
+    "spokeswoman", "representative", "mole", "fan", "fans", "passenger", "passengers",
+    "customer", "customers", "user", "users", "patient", "patients", "parent", "parents",
+    "local", "locals", "shopper", "shoppers", "voter", "voters", "viewer", "viewers",
+    "follower", "followers", "onlooker", "onlookers", "bystander", "bystanders", "cousin",
+    "nurse", "paramedic", "paramedics", "engineer", "engineers", "strategist", "strategists",
+    "investigator", "investigators", "prosecutor", "prosecutors", "detective", "detectives",
+    "negotiator", "negotiators", "lawmaker", "lawmakers", "legislator", "legislators",
+    "minister", "ministers", "mp", "mps", "councillor", "councillors", "teacher", "teachers",
+    "student", "students", "pupil", "pupils", "farmer", "farmers", "owner", "owners",
+    "statistician", "statisticians", "consultant", "consultants", "surgeon", "surgeons",
+    "pharmacist", "pharmacists", "cardiologist", "cardiologists", "epidemiologist",
+    "epidemiologists", "virologist", "virologists", "historian", "historians",
 )
+# Plural or generic unnamed people who are bystanders rather than authorities.
+LAY_HEADS = {"fan", "fans", "passenger", "passengers", "customer", "customers", "user",
+             "users", "patient", "patients", "parent", "parents", "local", "locals", "shopper",
+             "shoppers", "voter", "voters", "viewer", "viewers", "follower", "followers",
+             "onlooker", "onlookers", "bystander", "bystanders", "resident", "residents",
+             "neighbour", "neighbours", "neighbor", "neighbors", "witness", "witnesses",
+             "student", "students", "pupil", "pupils", "friend", "friends", "cousin",
+             "relative", "relatives"}
 # Heads that, alone and in the plural, are appeals to a vague authority.
 VAGUE_AUTHORITY_HEADS = {
     "experts", "scientists", "researchers", "doctors", "officials", "analysts", "critics",
     "observers", "economists", "specialists", "authorities", "nutritionists", "professionals",
-    "studies", "academics", "insiders", "sources", "many", "some",
+    "studies", "academics", "many", "some", "nutritionist", "expert", "scientist", "doctor",
+    "strategists", "commentators", "dietitians", "psychologists", "physicians", "engineers",
+    "epidemiologists", "virologists", "historians", "lawyers", "consultants",
+}
+# Common words that may modify an expert noun at a sentence start ("Industry analysts",
+# "Health officials"): capitalised there, but not a name.
+COMMON_MODIFIERS = {
+    "industry", "market", "security", "health", "defence", "defense", "government",
+    "intelligence", "military", "police", "legal", "medical", "financial", "political",
+    "city", "tech", "technology", "energy", "climate", "oil", "bank", "banking", "economic",
+    "election", "public", "local", "federal", "state", "regional", "independent", "senior",
+    "top", "leading", "many", "some", "other", "several", "few", "most", "two", "three",
+    "four", "both", "these", "those", "such", "western", "foreign", "diplomatic", "aviation",
+    "transport", "housing", "education", "school", "hospital", "nhs", "club", "team",
+    "transfer", "football", "science", "sports", "fashion", "music", "film", "royal",
+    "palace", "tory", "labour", "party", "campaign", "company", "union", "trade", "insurance",
+    "investment", "wall", "retail", "property", "food", "safety", "environmental", "nuclear",
+}
+# Lower-case nouns that name an institution: "the national statistics office", "the ministry".
+INSTITUTION_HEADS = {
+    "office", "ministry", "department", "agency", "bureau", "council", "government",
+    "police", "commission", "authority", "regulator", "watchdog", "court", "company", "firm",
+    "club", "union", "bank", "army", "military", "navy", "party", "board", "hospital",
+    "university", "school", "trust", "charity", "airline", "insurer", "carrier", "group",
+    "institute", "kremlin", "white house", "pentagon", "embassy", "prosecutor's office",
+    "service", "administration", "cabinet", "committee", "federation", "association",
 }
 # People words that need a qualifier to be a source ("people familiar with the matter").
+# Job words that are a source with an indefinite article ("one senior manager said").
+ROLE_HEADS_INDEFINITE = {"manager", "managers", "member", "members", "figure", "figures",
+                         "contact"}
 NEEDS_QUALIFIER = {"people", "person", "one", "someone", "somebody", "figure", "figures",
                    "member", "members", "contact", "manager", "managers"}
 QUALIFIERS = re.compile(
@@ -75,7 +139,9 @@ DOCUMENT_HEADS = (
     "study", "studies", "research", "report", "reports", "survey", "analysis", "paper",
     "assessment", "review", "audit", "poll", "minutes", "data", "statistics", "documents",
     "document", "filing", "filings", "memo", "letter", "records", "findings", "trial",
-    "investigation", "inquiry", "dossier", "briefing", "guidance", "figures",
+    "investigation", "inquiry", "dossier", "briefing", "guidance", "figures", "budget",
+    "proposals", "white paper", "manifesto", "ruling", "judgment", "indictment", "lawsuit",
+    "transcript", "forecast", "forecasts", "accounts", "evaluation",
 )
 STUDY_HEADS = {"study", "studies", "research", "survey", "analysis", "paper", "trial", "poll",
                "findings", "report"}
@@ -155,7 +221,9 @@ ORG_WORDS = {
 TITLE_WORDS = {
     "president", "prime", "minister", "secretary", "mr", "mrs", "ms", "miss", "dr", "doctor",
     "professor", "prof", "general", "major-general", "lieutenant-general", "brigadier",
-    "retired", "sir", "dame", "lord", "lady", "baron", "baroness", "senator", "sen",
+    "retired", "sir", "dame", "lord", "lady", "admiral", "rear", "rear-admiral",
+    "vice-admiral", "commodore", "air", "lieutenant-colonel", "lieutenant-commander",
+    "commander", "brig", "maj", "gen.", "warlord", "cardinal", "sheikh", "emir", "crown", "baron", "baroness", "senator", "sen",
     "representative", "rep", "congressman", "congresswoman", "judge", "justice", "chancellor",
     "governor", "gov", "mayor", "king", "queen", "prince", "princess", "pope", "chief",
     "captain", "capt", "colonel", "col", "lieutenant", "lt", "sergeant", "sgt", "detective",
@@ -168,6 +236,14 @@ TITLE_WORDS = {
     "opposition", "labour", "conservative", "tory", "democrat", "republican", "mp", "mep",
     "state", "attorney", "solicitor", "barrister", "officer", "constable", "pc", "mayor's",
     "striker", "midfielder", "defender", "goalkeeper", "boss", "veteran", "expert", "author",
+}
+# Further nouns that make an appositive a role: "Frank Devlin, a library user, said".
+ROLE_EXTRA = {
+    "member", "author", "user", "organiser", "organizer", "cardiologist", "partner",
+    "resident", "owner", "candidate", "head", "leader", "mother", "father", "wife", "husband",
+    "son", "daughter", "sister", "brother", "widow", "survivor", "victim", "pensioner",
+    "student", "teacher", "volunteer", "shopkeeper", "landlord", "tenant", "fellow", "dean",
+    "principal", "headteacher", "chairman", "president", "secretary", "boss", "co-founder",
 }
 # Lower-case role nouns that may stand before a name: "defence secretary Ben Wallace".
 ROLE_NOUNS = {
@@ -208,15 +284,22 @@ STOP_CAPS = {
     "breaking", "update", "exclusive", "monday", "tuesday", "wednesday", "thursday", "friday",
     "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july",
     "august", "september", "october", "november", "december", "faced", "figures",
+    "another", "apparently", "reportedly", "allegedly", "speaking", "asked", "according",
+    "separately", "instead", "indeed", "finally", "overall", "elsewhere", "both", "each",
+    "every", "such", "other", "several", "few", "more", "less", "much", "do", "please",
+    "urgent", "share", "don't", "don’t", "let", "just", "like", "is", "are", "was", "were",
+    "has", "have", "had", "will", "would", "could", "should", "can", "may", "might", "must",
+    "did", "does", "its", "it's", "it’s", "there's", "there’s", "that's", "that’s",
 }
 
 # Hedging and rumour markers. Each pattern's match is the marker as written.
 RUMOUR_HEDGES = (
     r"rumou?red", r"rumou?rs?", r"reportedly", r"allegedly", r"alleged", r"purportedly",
     r"(?:is|are|was|were|it['’]s|it is)\s+said\s+to\s+be", r"said\s+to\s+be", r"speculation",
-    r"speculated", r"unconfirmed", r"unverified", r"claims?", r"claimed",
+    r"speculated", r"unconfirmed", r"unverified", r"claims?", r"claimed", r"claiming",
     r"is\s+understood\s+to", r"it\s+is\s+understood", r"tipped\s+to", r"linked\s+with",
-    r"according\s+to\s+reports", r"sources\s+say", r"it\s+is\s+believed",
+    r"according\s+to\s+(?:media\s+|press\s+|unconfirmed\s+)?reports",
+    r"(?:sources|reports|insiders)\s+(?:say|said|suggest|suggested|claim|indicate)", r"it\s+is\s+believed",
     r"believed\s+to", r"thought\s+to\s+be", r"whispers?", r"gossip",
 )
 UNCERTAINTY_HEDGES = (
@@ -225,10 +308,12 @@ UNCERTAINTY_HEDGES = (
     r"(?:more|most)\s+likely", r"likely\s+to", r"expected\s+to", r"set\s+to",
     r"about(?=\s+[$£€]?\d)", r"around(?=\s+[$£€]?\d)", r"as\s+many\s+as", r"up\s+to(?=\s+[$£€]?\d)",
     r"estimated", r"suggests?", r"(?:is|are)\s+feared", r"fears?\s+(?:that|over)",
+    r"linked\s+to", r"associated\s+with", r"roughly(?=\s+[$£€]?\d)", r"nearly(?=\s+[$£€]?\d)",
+    r"on\s+course\s+to", r"poised\s+to",
 )
 RUMOUR_WORDS = re.compile(
     r"\b(rumou?r|reportedly|allegedly|alleged|purportedly|said to be|speculat|unconfirmed|"
-    r"unverified|claims?\b|claimed|tipped|whisper|gossip|understood to|believed to)",
+    r"unverified|claims?\b|claimed|claiming|tipped|whisper|gossip|understood|believed to)",
     re.I,
 )
 

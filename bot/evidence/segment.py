@@ -56,9 +56,13 @@ def split_sentences(text: str) -> list[Sentence]:
 
 
 def _mark_headline(sentences: list[Sentence]) -> list[Sentence]:
-    """The first line is a headline when it is one short sentence standing above more text."""
+    """The first line is a headline when it is short and stands above more text.
+
+    A headline may hold two sentences ("Is it over? Star 'quits'"), so the whole line counts.
+    """
     first = [s for s in sentences if s.paragraph == 0]
-    if len(first) == 1 and len(sentences) > 1 and len(first[0].text.split()) <= 30:
-        head = first[0]
-        sentences[0] = Sentence(head.index, head.start, head.end, head.text, 0, True)
+    words = sum(len(s.text.split()) for s in first)
+    if first and len(first) < len(sentences) and words <= 30 and len(first) <= 3:
+        for head in first:
+            sentences[head.index] = Sentence(head.index, head.start, head.end, head.text, 0, True)
     return sentences

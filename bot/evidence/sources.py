@@ -27,7 +27,8 @@ _TOLD = re.compile(
 )
 _LEADING_JUNK = re.compile(
     r"^(?:[\s‘’'\"“”(\[—–-]+|(?:but|and|or|while|whereas|as|although|though|so|yet|"
-    r"meanwhile|however|also|now|then|this week|last week|on \w+day|in addition)\b[\s,]*)+",
+    r"meanwhile|however|also|now|then|this week|last week|on \w+day|in addition|with|"
+    r"after|when|because|since|if)\b[\s,]*)+",
     re.I,
 )
 _TRAILING_AUX = re.compile(
@@ -104,9 +105,13 @@ def _cap_sequences(text: str) -> list[tuple[int, int, str]]:
             while j + 1 < len(tokens):
                 nxt = tokens[j + 1][2]
                 gap = text[tokens[j][1]:tokens[j + 1][0]]
-                if gap.strip():
+                if gap.strip() or "\n" in gap:
                     break
                 if tokens[j][2].endswith(("’s", "'s")):
+                    break
+                if tokens[j][2].endswith(".") and not re.fullmatch(
+                        r"(?:[A-Z]|Mr|Mrs|Ms|Dr|St|Prof|Gen|Col|Lt|Sgt|Capt|Rev|Jr|Sr)\.",
+                        tokens[j][2]):
                     break
                 if nxt[0].isupper():
                     j += 1
@@ -201,6 +206,15 @@ class _Candidate:
     modifiers: frozenset[str] = frozenset()
 
 
+_INSTITUTION = re.compile(
+    r"(?i:the|its|their|his|her|our)\s+(?:[a-z][\w’'\-]*\s+){0,3}?(?P<head>"
+    + "|".join(sorted(lx.INSTITUTION_HEADS, key=len, reverse=True)) + r")"
+)
+# Heads that stand for "the organisation just named", whatever its name says.
+_GENERIC_ORG_HEADS = {"company", "firm", "group", "club", "airline", "carrier", "insurer",
+                      "bank", "charity", "trust", "union", "party", "school", "hospital"}
+
+
 def _clean_phrase(phrase: str, offset: int) -> tuple[str, int]:
     match = _LEADING_JUNK.match(phrase)
     if match:
@@ -225,9 +239,13 @@ def _anonymous(phrase: str, offset: int) -> _Candidate | None:
     before = lower[:head_index]
     if any(w[:1].isupper() and w.lower() not in lx.STOP_CAPS and not lx.NATIONALITIES.match(w)
            and not (i == 0 and w.lower().strip(",.") in lx.ANONYMOUS_HEADS)
+           and w.lower().strip(",.") not in lx.COMMON_MODIFIERS
            for i, w in enumerate(words[:head_index])):
         return None  # "Berwick analysts": a named body, handled elsewhere
-    if head in lx.NEEDS_QUALIFIER and not lx.QUALIFIERS.search(phrase):
+    indefinite = bool(before) and before[0] in {"a", "an", "one", "two", "three", "several",
+                                                "some", "another", "the"}
+    if head in lx.NEEDS_QUALIFIER and not lx.QUALIFIERS.search(phrase) and not (
+            head in lx.ROLE_HEADS_INDEFINITE and indefinite):
         return None
     if head == "one" and "of" not in lower[head_index + 1:head_index + 2]:
         return None
@@ -289,17 +307,19 @@ def _document(phrase: str, offset: int) -> _Candidate | None:
 
 
 def _spokes(phrase: str, offset: int) -> _Candidate | None:
+    """A spokesperson or representative speaks for the body named: the body is the source."""
     heads = "|".join(lx.SPOKES_HEADS)
-    after = re.search(rf"\b(?:{heads})\s+(?:for|of|from|at)\s+(?:the\s+)?"
+    after = re.search(rf"\b(?i:({heads})s?)\s+(?:for|of|from|at)\s+(?:the\s+)?"
                       r"([A-Z][\w’'\-]*(?:\s+(?:of|for|and\s+)?[A-Z][\w’'\-]*)*)", phrase)
     if after:
-        return _Candidate("named_org", name=_possessive(after.group(1)), mention=phrase.strip(),
-                          offset=offset)
-    before = re.search(rf"\b(?:an?|the)?\s*([\w’'\- ]+?)\s+(?:{heads})\b", phrase, flags=re.I)
+        return _Candidate("named_org", name=_possessive(after.group(2)), mention=phrase.strip(),
+                          offset=offset, role=after.group(1).lower())
+    before = re.search(rf"\b(?:an?|the)?\s*([\w’'\- ]+?)\s+(?i:({heads})s?)\b", phrase,
+                       flags=re.I)
     if before and before.group(1).strip().lower() not in {"a", "an", "the", ""}:
         body = _DETERMINER.sub("", before.group(1).strip())
-        return _Candidate("named_org", name=f"{_possessive(body)} spokesperson".strip(),
-                          mention=phrase.strip(), offset=offset)
+        return _Candidate("named_org", name=f"{_possessive(body)} {before.group(2).lower()}".strip(),
+                          mention=phrase.strip(), offset=offset, role=before.group(2).lower())
     return None
 
 
@@ -323,6 +343,10 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
         return _Candidate("pronoun")
     if low in lx.PRONOUNS_PLURAL or low in {"it", "we", "i", "you", "this", "that"}:
         return None
+    institution = _INSTITUTION.fullmatch(phrase)
+    if institution:
+        return _Candidate("coref_org", name=_DETERMINER.sub("", phrase), mention=phrase,
+                          offset=offset, head=institution.group("head").lower())
     for finder in (_analysts_at, _spokes):
         found = finder(phrase, offset)
         if found:
@@ -331,7 +355,7 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
                 found.name = entity.name
             return found
     runs = [r for r in _cap_sequences(phrase) if r[2].lower() not in lx.STOP_CAPS
-            and not (r[0] == 0 and r[2].lower() in _COMMON_NOUNS)]
+            and not (r[0] == 0 and r[2].lower() in _COMMON_NOUNS | lx.COMMON_MODIFIERS)]
     document = _document(phrase, offset)
     if document and (document.kind in ("outlet", "named_org") or not _person_run(runs, phrase)
                      or _head_after_runs(phrase, document.head, runs)):
@@ -360,8 +384,8 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
         entity = registry.resolve(name)
         if _is_outlet(name, role or "") or (entity and entity.kind == "outlet"):
             name = entity.name if entity else name
-            if re.search(r"\bthe\s+$", phrase[:start], flags=re.I) and not name.startswith("The "):
-                name = "The " + name
+            if re.search(r"\bthe\s+$", phrase[:start], flags=re.I):
+                name = _with_article(name)
             return _Candidate("outlet", name=name, mention=mention, offset=mention_start)
         if _is_org(name) or (entity and entity.kind == "org"):
             return _Candidate("named_org", name=entity.name if entity else name, role=role,
@@ -409,13 +433,64 @@ def _person_run(runs: list[tuple[int, int, str]], phrase: str) -> bool:
     """True when the phrase names a person or body (a capitalised run that isn't a title)."""
     for _, _, run in runs:
         _, words = _strip_titles(run.split())
-        if words and not lx.NATIONALITIES.match(words[0]) and words[0].lower() not in lx.STOP_CAPS:
+        if (words and not lx.NATIONALITIES.match(words[0]) and words[0].lower() not in lx.STOP_CAPS
+                and not (len(words) == 1 and words[0].lower() in lx.COMMON_MODIFIERS)):
             return True
     return False
 
 
-def _subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int] | None:
-    """The subject phrase left of a verb: the last comma-segment that is not an aside."""
+_AGE = re.compile(r"^(?:aged\s+)?\d{1,3}(?:\s*years?\s+old)?$", re.I)
+# A lower-case participle opens an aside: "released on Monday", "speaking to reporters".
+_PARTICIPLE_ASIDE = re.compile(r"^[a-z][a-z\-]*(?:ed|ing)\b(?!\s+(?:that|to)\b)")
+_VERBISH = {
+    "is", "are", "was", "were", "be", "been", "being", "would", "will", "has", "have", "had",
+    "could", "can", "may", "might", "should", "must", "did", "does", "do", "said", "says",
+    "told", "if", "because", "than", "when", "while", "not", "no",
+}
+_PREPOSITIONS = {"of", "at", "for", "in", "on", "with", "to", "from", "by", "a", "an", "as",
+                 "after", "before", "over", "under", "about", "into", "during", "since"}
+_RELATIVE_TAIL = re.compile(r"\s+(?:who|which|that|whose|whom)\b.*$", re.I | re.S)
+
+
+def _bare_name(piece: str) -> bool:
+    """'Councillor Priya Shah', 'Library user Frank Devlin': a name with at most a role before it."""
+    cleaned, _ = _clean_phrase(piece, 0)
+    words = cleaned.split()
+    if not words or len(words) > 8 or any(w.lower().strip(",") in _VERBISH | _PREPOSITIONS
+                                          for w in words):
+        return False
+    runs = _cap_sequences(cleaned)
+    if not runs or runs[-1][1] < len(cleaned.rstrip(" .")) - 1:
+        return False
+    _, name_words = _strip_titles(runs[-1][2].split())
+    return bool(name_words) and name_words[0].lower() not in lx.STOP_CAPS and not (
+        len(name_words) == 1 and name_words[0].lower() in _COMMON_NOUNS)
+
+
+def _role_phrase(piece: str) -> str | None:
+    """'a cardiologist at King's College London who was not involved': the role, cleaned."""
+    cleaned = piece.strip(" ,;:—–‘’'\"“”()")
+    cleaned = _RELATIVE_TAIL.sub("", cleaned).strip(" ,")
+    words = cleaned.split()
+    if not words or len(words) > 12 or words[0][0].isupper() and words[0].lower() not in {
+            "the", "a", "an", "his", "her", "its", "their"}:
+        return None
+    lower = [w.lower().strip(",.’'s") for w in words]
+    if any(w in _VERBISH for w in lower):
+        return None
+    nouns = lx.ROLE_NOUNS | set(lx.ANONYMOUS_HEADS) | lx.TITLE_WORDS | lx.ROLE_EXTRA
+    if any(w in nouns for w in lower) or re.search(r"\b(?:at|of|for)\s+(?:the\s+)?[A-Z]",
+                                                   cleaned):
+        return _DETERMINER.sub("", cleaned)
+    return None
+
+
+def _subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str | None] | None:
+    """The subject phrase left of a verb, and a role found in apposition.
+
+    Takes the last comma-segment that is not an aside (a relative clause, an age, a
+    participle); "Marta Ruiz, chief economist at X, said" gives Marta Ruiz with that role.
+    """
     left = sentence.text[:verb_start]
     if _HEARSAY_ADVERBS.search(left.rstrip()) or re.search(
         r"\b(?:reportedly|allegedly)\s+(?:\w+\s+){0,1}$", left
@@ -428,17 +503,27 @@ def _subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int] | No
         segments.append((previous, bound))
         previous = bound
     segments.append((previous, len(left)))
-    for start, end in reversed(segments):
-        piece = left[start:end]
+    pieces = [(start, end, left[start:end]) for start, end in segments]
+    pieces = [p for p in pieces if p[2].strip(" ,;:—–‘’'\"“”()")]
+    for i in range(len(pieces) - 1, -1, -1):
+        start, _, piece = pieces[i]
         cleaned = piece.strip(" ,;:—–‘’'\"“”()")
-        if not cleaned:
+        if _RELATIVE_START.match(cleaned) or _AGE.match(cleaned) or (
+                _PARTICIPLE_ASIDE.match(cleaned) and i > 0):
             continue
-        if _RELATIVE_START.match(cleaned):
-            if cleaned.lower().startswith("which"):
-                continue  # the antecedent is the end of the previous segment
-            continue
-        return piece, sentence.start + start
+        if i > 0 and not _bare_name(piece) and _bare_name(pieces[i - 1][2]):
+            role = _role_phrase(piece)
+            if role:
+                return pieces[i - 1][2], sentence.start + pieces[i - 1][0], role
+        if i > 0 and _bare_name(piece) and (i == 1 or _only_connector(pieces[:i - 1])):
+            role = _role_phrase(pieces[i - 1][2])
+            return piece, sentence.start + start, role
+        return piece, sentence.start + start, None
     return None
+
+
+def _only_connector(pieces: list[tuple[int, int, str]]) -> bool:
+    return all(not _clean_phrase(p[2], 0)[0] for p in pieces)
 
 
 def _subject_after(sentence: Sentence, verb_end: int) -> tuple[str, int] | None:
@@ -448,6 +533,40 @@ def _subject_after(sentence: Sentence, verb_end: int) -> tuple[str, int] | None:
     if not match:
         return None
     return match.group(1), sentence.start + verb_end + match.start(1)
+
+
+_RESEARCH = re.compile(
+    r"\b(?:" + "|".join(re.escape(v) for v in lx.RESEARCH_VERBS) + r")\b"
+)
+_CITING = re.compile(r",?\s+(?:citing|quoting|based on)\s+", re.I)
+_PUBLISHED_IN = re.compile(
+    r"\s*,?\s+(?:(?:published|released|issued|reported|presented)\s+(?:in|by|at|on)|in|by|from|"
+    r"for|commissioned by|carried out by|conducted by|led by)\s+(?:the\s+)?(?:journal\s+)?"
+    r"(?:researchers\s+at\s+(?:the\s+)?)?"
+    r"([A-Z][\w’'\-&]*(?:\s+(?:of|for|and|&|on|de)?\s*[A-Z][\w’'\-&]*)*)"
+)
+
+
+_GENERIC_POST = re.compile(
+    r"\bin an? (?:\w+\s+){0,2}?(?:tweet|social media post|online post|viral post|video posted "
+    r"online)\b|\bon social media\b|\b(?:tweeted|posted online)\b", re.I)
+
+
+def _not_an_attribution(text: str, match: re.Match[str]) -> bool:
+    """Passives ('doctors have been told') and hearsay ('is said to be') attribute nothing."""
+    verb = match.group(0)
+    before = text[: match.start()]
+    if verb in lx.PASSIVE_PARTICIPLES and re.search(
+            r"\b(?:be|been|being|is|are|was|were|get|got|it['’]s)\s+(?:\w+ly\s+)?$", before, re.I):
+        return True
+    if verb in ("said", "says") and re.match(r"\s+to\s+(?:be|have|feel|want|own|earn)\b",
+                                             text[match.end():]):
+        return True
+    if verb in ("called", "calls") and before.endswith("so-"):
+        return True
+    if verb in lx.PASSIVE_PARTICIPLES and re.match(r"\s+(?:of|as|by)\b", text[match.end():]):
+        return True  # a reduced passive: "a group accused of war crimes"
+    return False
 
 
 def _np_after(sentence: Sentence, end: int) -> tuple[str, int] | None:
@@ -534,8 +653,17 @@ class SourceFinder:
                     return key
             if cand.head in {"source", "sources", "insider", "person", "people", "one"}:
                 return None
+            if cand.head in lx.ROLE_NOUNS | lx.ROLE_HEADS_INDEFINITE:
+                # "the manager" with no unnamed manager before: a named one, or nobody.
+                for _, key in reversed(self.recent_people):
+                    role = (self.result.sources[key].role or "").lower()
+                    if cand.head in role:
+                        return key
+                return None
             cand.kind = "anonymous"
             return self._add(cand, sentence)
+        if cand.kind == "coref_org":
+            return self._resolve_org(cand, sentence)
         if cand.kind == "coref_doc":
             for key in reversed(self.document_keys):
                 doc = self.result.sources[key]
@@ -546,6 +674,27 @@ class SourceFinder:
                 "minutes", "records", "documents", "filing", "filings"}:
                 cand.identified = True
             return self._add(cand, sentence)
+        return self._add(cand, sentence)
+
+    def _resolve_org(self, cand: _Candidate, sentence: Sentence) -> str:
+        """'the council said' is the council named earlier; 'the company', the last firm named."""
+        head = cand.head
+        orgs = [key for key, found in self.result.sources.items() if found.kind == "named_org"]
+        for key in reversed(orgs):
+            if head in self.result.sources[key].name.lower():
+                return key
+        entity = next((e for e in self.registry.entities
+                       if e.kind == "org" and head in e.name.lower().split()), None)
+        if entity is None and head in _GENERIC_ORG_HEADS:
+            if orgs:
+                return orgs[-1]
+            entity = next((e for e in reversed(self.registry.entities) if e.kind == "org"
+                           and self.text.find(e.name) < sentence.start), None)
+        if entity is not None and entity.name in self.text:
+            named = _Candidate("named_org", name=entity.name, mention=entity.name,
+                               offset=self.text.find(entity.name))
+            return self._add(named, sentence)
+        cand.kind = "named_org"
         return self._add(cand, sentence)
 
     # --- passes -------------------------------------------------------------
@@ -573,11 +722,16 @@ class SourceFinder:
             if np:
                 cand = classify(np[0], np[1], self.registry)
                 if cand:
+                    self._published_in(cand, sentence)
                     key = self._resolve(cand, sentence)
                     if key:
                         keys.append(key)
-        for match in _SPEECH.finditer(sentence.text):
+        matches = [(m, False) for m in _SPEECH.finditer(sentence.text)]
+        matches += [(m, True) for m in _RESEARCH.finditer(sentence.text)]
+        for match, research in sorted(matches, key=lambda pair: pair[0].start()):
             verb = match.group(0)
+            if _not_an_attribution(sentence.text, match):
+                continue
             subject = _subject_before(sentence, match.start())
             inverted = False
             before = sentence.text[: match.start()].rstrip()
@@ -591,14 +745,21 @@ class SourceFinder:
                         or cand_after.kind in ("named_person", "named_org", "outlet")
                         and len(after[0].split()) <= 6
                     ):
-                        subject, inverted = after, True
+                        subject, inverted = (after[0], after[1], None), True
             if not subject:
+                continue
+            if research and not (set(re.findall(r"[a-z]+", subject[0].lower()))
+                                 & lx.RESEARCH_HEADS):
                 continue
             cand = classify(subject[0], subject[1], self.registry)
             if not cand:
                 continue
-            if cand.kind == "document" and verb not in lx.FINDING_VERBS and not inverted:
+            if cand.kind == "document" and verb not in lx.FINDING_VERBS and not (
+                    inverted or research):
                 continue
+            if subject[2] and not cand.role and cand.kind in ("named_person", "named_org"):
+                cand.role = subject[2]
+            self._published_in(cand, sentence)
             key = self._resolve(cand, sentence)
             if not key:
                 continue
@@ -609,6 +770,20 @@ class SourceFinder:
                 self._outlet_via(sentence, match.end(), key)
             elif re.match(r"\s+(?:in an interview with|to)\s+", sentence.text[match.end():]):
                 self._outlet_via(sentence, match.end(), key)
+        for match in _CITING.finditer(sentence.text):
+            np = _np_after(sentence, match.end())
+            if not np or not keys:
+                continue
+            cand = classify(np[0], np[1], self.registry)
+            if not cand or cand.kind in ("pronoun", "coref_person"):
+                continue
+            self._published_in(cand, sentence)
+            key = self._resolve(cand, sentence)
+            if key and key != keys[-1]:
+                cited = self.result.sources[key]
+                if not cited.via_key:
+                    cited.via_key = keys[-1]
+                keys.append(key)
         for match in _TOLD.finditer(sentence.text):
             if match.group(0).lower().startswith("told"):
                 continue
@@ -620,8 +795,10 @@ class SourceFinder:
             speakers = [k for k in keys if self.result.sources[k].kind == "named_person"]
             owner = self.result.sources[speakers[0]].name.split()[-1] if speakers else None
             name, mention, start = platform
+            label = f"{name} post" if name != "social media" else (
+                "tweet" if "tweet" in mention.lower() else "social media post")
             cand = _Candidate("social_media",
-                              name=f"{owner}'s {name} post" if owner else f"{name} post",
+                              name=f"{owner}'s {label}" if owner else label,
                               mention=mention, offset=start)
             key = self._add(cand, sentence)
             keys = [k for k in keys if k not in social_speaker_only] + [key]
@@ -631,6 +808,21 @@ class SourceFinder:
         for key in keys:
             if key in self.result.sources:
                 self.result.attach(sentence.index, key)
+
+    def _published_in(self, cand: _Candidate, sentence: Sentence) -> None:
+        """'a study published in the BMJ': a named venue makes the study identifiable."""
+        if cand.kind not in ("document", "coref_doc") or cand.identified:
+            return
+        local = cand.offset - sentence.start
+        if sentence.text[local:local + len(cand.mention)] != cand.mention:
+            return
+        match = _PUBLISHED_IN.match(sentence.text, local + len(cand.mention))
+        if not match or match.group(1).lower() in lx.STOP_CAPS:
+            return
+        cand.mention = sentence.text[local:match.end()]
+        cand.name = _DETERMINER.sub("", cand.mention)
+        cand.identified = True
+        cand.kind = "document"
 
     def _outlet_via(self, sentence: Sentence, end: int, speaker_key: str) -> None:
         np = _np_after(sentence, end)
@@ -644,8 +836,8 @@ class SourceFinder:
         if not _is_outlet(name) and not _is_outlet(phrase):
             return
         start = np[1] + phrase.find(runs[0][2]) if runs[0][2] in phrase else np[1]
-        if re.search(r"\bthe\s+$", phrase[:runs[0][0]], flags=re.I) and not name.startswith("The "):
-            name = "The " + name
+        if re.search(r"\bthe\s+$", phrase[:runs[0][0]], flags=re.I):
+            name = _with_article(name)
         outlet_key = self._add(_Candidate("outlet", name=name, mention=runs[0][2], offset=start),
                                sentence)
         speaker = self.result.sources.get(speaker_key)
@@ -687,6 +879,9 @@ class SourceFinder:
                 start = sentence.start + lead.start()
                 mention = sentence.text[lead.start(): match.end()]
             return platform, mention, start
+        generic = _GENERIC_POST.search(sentence.text)
+        if generic:
+            return "social media", generic.group(0), sentence.start + generic.start()
         return None
 
     def _inherit_quote_continuations(self) -> None:
@@ -704,10 +899,20 @@ class SourceFinder:
                 previous = []
 
 
+def _with_article(name: str) -> str:
+    """'the Mirror' -> 'The Mirror'; but 'BBC' and 'Financial Times' stay as they are."""
+    if name.startswith("The ") or " " in name or name.isupper():
+        return name
+    return "The " + name
+
+
 def _display_name(cand: _Candidate) -> str:
     name = cand.name.strip(" ,.‘’'\"“”")
     if cand.kind == "anonymous":
-        name = re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I)
+        name = re.sub(r"^(?:the|a|an|another|one|with)\s+(?!of\b)", "", name, flags=re.I)
+        first, _, rest = name.partition(" ")
+        if first.lower() in lx.COMMON_MODIFIERS | set(lx.ANONYMOUS_HEADS) | lx.STOP_CAPS:
+            name = (first.lower() + " " + rest).strip()
         return f"unnamed {name}" if not name.lower().startswith(("unnamed", "one of")) else name
     if cand.kind == "document" and not cand.identified:
         return f"unidentified {name}" if not name.lower().startswith("unidentified") else name

@@ -1,0 +1,309 @@
+"""The offline evidence analyzer, extractor by extractor, on small texts written for the test."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.evidence import analyze, find_sources
+from bot.models import RED_FLAG_CODES, Article, Report, Source
+from tests.conftest import SEED_TEXT, corpus_files, load_corpus
+from tests.evidence_scoring import OWN_DIR
+
+
+def _report(text: str, **meta) -> Report:
+    return analyze(Article(text=text, **meta))
+
+
+def _source(report: Report, needle: str) -> Source:
+    hits = [s for s in report.sources if needle.lower() in f"{s.name} {s.mention}".lower()]
+    assert hits, f"no source matching {needle!r} in {[(s.name, s.kind) for s in report.sources]}"
+    return hits[0]
+
+
+def _all_texts() -> list[str]:
+    texts = [load_corpus(p)["text"] for p in corpus_files()]
+    texts += [load_corpus(p)["text"] for p in sorted(OWN_DIR.glob("*.json"))]
+    texts.append(SEED_TEXT.read_text(encoding="utf-8"))
+    texts.append(_WIRE)
+    return texts
+
+
+_WIRE = """Port workers to strike over pay, union says
+Dock workers at the port of Kessling will walk out for three days from 4 March, the Transport Workers Union said on Thursday.
+Union general secretary Alan Brody said members had rejected a 3% pay offer "by a huge margin".
+A spokesman for Kessling Port Authority said it was "disappointed" and urged the union to return to talks.
+One senior manager, who asked not to be named, said the strike could cost the port up to £2m a day.
+The manager added that talks had broken down over overtime rates.
+"""
+
+
+# --- invariants over every text we have -----------------------------------------------
+
+
+@pytest.mark.parametrize("text", _all_texts())
+def test_every_mention_and_quote_is_an_exact_substring_of_the_article(text: str) -> None:
+    report = _report(text)
+    for source in report.sources:
+        assert source.mention and source.mention in text, source
+    for claim in report.claims:
+        assert claim.quote and claim.quote in text, claim
+    for hedge in report.hedges:
+        assert hedge.quote in text and hedge.marker in hedge.quote, hedge
+
+
+@pytest.mark.parametrize("text", _all_texts())
+def test_ids_are_unique_and_every_reference_points_to_an_existing_source(text: str) -> None:
+    report = _report(text)
+    ids = [s.id for s in report.sources]
+    assert len(ids) == len(set(ids))
+    assert len({c.id for c in report.claims}) == len(report.claims)
+    for source in report.sources:
+        assert source.via is None or (source.via in ids and source.via != source.id)
+    for claim in report.claims:
+        assert set(claim.source_ids) <= set(ids), claim
+
+
+@pytest.mark.parametrize("text", _all_texts())
+def test_report_is_offline_valid_and_deterministic(text: str) -> None:
+    first, second = _report(text), _report(text)
+    assert first == second
+    assert first.analyzer == "offline" and first.model is None
+    assert {f.code for f in first.red_flags} <= set(RED_FLAG_CODES)
+    assert first.summary and 2 <= len(first.next_steps) <= 4
+    assert first.rating.label
+    assert first.article.word_count > 0
+
+
+@pytest.mark.parametrize("text", _all_texts())
+def test_no_real_world_source_is_listed_twice(text: str) -> None:
+    report = _report(text)
+    names = [s.name.lower() for s in report.sources]
+    mentions = [s.mention for s in report.sources]
+    assert len(names) == len(set(names)), names
+    assert len(mentions) == len(set(mentions)), mentions
+
+
+# --- sources ----------------------------------------------------------------------------
+
+
+def test_roles_are_split_from_names() -> None:
+    report = _report(
+        "Talks stall\nHealth secretary Joanne Marsh said the plan was sound. "
+        "Retired Rear-Admiral Peter Lyle said it was not. "
+        "Rebel commander Idris Kamal told reporters the ceasefire was over."
+    )
+    marsh = _source(report, "Marsh")
+    assert (marsh.name, marsh.kind) == ("Joanne Marsh", "named_person")
+    assert marsh.role and marsh.role.lower() == "health secretary"
+    lyle = _source(report, "Lyle")
+    assert lyle.name == "Peter Lyle" and lyle.role and "Rear-Admiral" in lyle.role
+    kamal = _source(report, "Kamal")
+    assert kamal.name == "Idris Kamal" and kamal.role and "commander" in kamal.role.lower()
+
+
+def test_role_after_the_name_in_apposition_is_kept() -> None:
+    report = _report(
+        "Bank warns on rates\nMarta Ruiz, chief economist at Calder Bank, said inflation would "
+        "stay high."
+    )
+    ruiz = _source(report, "Ruiz")
+    assert ruiz.kind == "named_person" and ruiz.name == "Marta Ruiz"
+    assert ruiz.role and "chief economist" in ruiz.role
+
+
+def test_anonymous_source_relayed_by_an_outlet_gets_a_via_chain() -> None:
+    text = ("Minister 'to quit'\nThe minister is set to resign, a senior government source has "
+            "said. 'He has had enough,' the source told the Guardian. The source added that an "
+            "announcement was likely on Monday.")
+    report = _report(text)
+    anonymous = [s for s in report.sources if s.kind == "anonymous"]
+    assert len(anonymous) == 1, report.sources
+    outlet = report.source(anonymous[0].via)
+    assert outlet is not None and outlet.kind == "outlet" and "Guardian" in outlet.name
+
+
+def test_the_veteran_and_he_says_refer_back_to_the_last_named_person() -> None:
+    text = ("War will drag on\nFormer army chief Sir Roland Pike has warned the war will last "
+            "years. He says supplies are running out. 'Nobody is ready,' the veteran told Sky "
+            "News.")
+    report = _report(text)
+    people = [s for s in report.sources if s.kind == "named_person"]
+    assert [p.name for p in people] == ["Roland Pike"]
+    via = report.source(people[0].via)
+    assert via is not None and via.kind == "outlet" and "Sky News" in via.name
+    assert not any(s.kind == "anonymous" for s in report.sources)
+
+
+def test_spokesperson_for_a_named_body_is_a_named_org() -> None:
+    report = _report(_WIRE)
+    port = _source(report, "Kessling Port Authority")
+    assert port.kind == "named_org"
+    union = _source(report, "Transport Workers Union")
+    assert union.kind == "named_org"
+
+
+def test_unnamed_manager_and_the_manager_are_one_anonymous_source() -> None:
+    report = _report(_WIRE)
+    anonymous = [s for s in report.sources if s.kind == "anonymous"]
+    assert len(anonymous) == 1 and "manager" in anonymous[0].mention
+
+
+@pytest.mark.parametrize(
+    ("sentence", "needle"),
+    [
+        ("The deal was agreed, people familiar with the matter said.", "people familiar"),
+        ("One insider said the mood was grim.", "insider"),
+        ("Officials said the bridge would reopen.", "Officials"),
+        ("Experts say the drug is safe.", "Experts"),
+        ("A friend who works at the ministry confirmed it.", "friend"),
+        ("Scientists have warned the ice is melting faster.", "Scientists"),
+    ],
+)
+def test_unnamed_people_are_anonymous_sources(sentence: str, needle: str) -> None:
+    report = _report("Headline here\n" + sentence)
+    assert _source(report, needle).kind == "anonymous"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "needle", "kind"),
+    [
+        ("Analysts at Grey Harbour Capital wrote that the shares were cheap.", "Grey Harbour",
+         "named_org"),
+        ("Tollgate Motors declined to comment.", "Tollgate", "named_org"),
+        ("A representative for Arden Foods did not respond to a request for comment.", "Arden",
+         "named_org"),
+        ("The club will sack its coach, according to reports in Italy.", "reports in Italy",
+         "outlet"),
+        ("The plant will close, the BBC reported.", "BBC", "outlet"),
+        ("The plant will close, according to Reuters.", "Reuters", "outlet"),
+        ("A new study found that coffee drinkers live longer.", "study", "document"),
+        ("Court documents show the firm owed £3m.", "Court documents", "document"),
+        ("The singer wrote on Facebook that she was retiring.", "Facebook", "social_media"),
+        ("In a tweet, the mayor said the road would reopen.", "tweet", "social_media"),
+    ],
+)
+def test_organisations_outlets_documents_and_posts_get_their_kind(
+    sentence: str, needle: str, kind: str
+) -> None:
+    report = _report("Headline here\n" + sentence)
+    assert _source(report, needle).kind == kind
+
+
+def test_find_sources_returns_the_same_sources_as_analyze() -> None:
+    report = _report(_WIRE)
+    assert find_sources(_WIRE) == report.sources
+
+
+# --- hedges -------------------------------------------------------------------------------
+
+
+def test_hedges_keep_the_marker_as_written_and_the_sentence() -> None:
+    text = ("Star 'to quit'\nThe star is reportedly planning to leave. He is said to be furious. "
+            "The cost could reach £5m. The cause remains unclear. It is rumoured that talks "
+            "failed.")
+    report = _report(text)
+    markers = [h.marker for h in report.hedges]
+    for expected in ("reportedly", "said to be", "could reach", "unclear", "rumoured"):
+        assert any(expected in m for m in markers), markers
+    hedge = next(h for h in report.hedges if h.marker == "reportedly")
+    assert hedge.quote == "The star is reportedly planning to leave."
+
+
+def test_may_as_a_month_is_not_a_hedge() -> None:
+    report = _report("Election date set\nThe election will be held on 7 May, the commission said.")
+    assert not report.hedges
+
+
+# --- red flags ------------------------------------------------------------------------------
+
+
+def test_call_to_action_and_emotive_language_are_flagged() -> None:
+    report = _report("SHOCKING!!! The water is POISONED. Share this before it gets deleted!!! 😡")
+    codes = {f.code for f in report.red_flags}
+    assert {"call_to_action", "emotive_language", "unsourced_claims"} <= codes
+    assert report.rating.score == 1
+
+
+def test_aggregator_boilerplate_is_flagged() -> None:
+    report = _report(_WIRE + "For more stories like this, check our news page.\n"
+                     "Source: Read Full Article\n")
+    assert "aggregator_copy" in {f.code for f in report.red_flags}
+
+
+def test_missing_byline_and_date_are_flagged_only_for_fetched_pages() -> None:
+    pasted = {f.code for f in _report(_WIRE).red_flags}
+    assert not {"no_byline", "no_date"} & pasted
+    fetched = {f.code for f in _report(_WIRE, url="https://example.com/a").red_flags}
+    assert {"no_byline", "no_date"} <= fetched
+    complete = _report(_WIRE, url="https://example.com/a", author="A. Writer",
+                       published="2024-03-01")
+    assert not {"no_byline", "no_date"} & {f.code for f in complete.red_flags}
+
+
+def test_a_named_study_is_not_an_unidentified_study() -> None:
+    named = _report("Coffee study\nA study published in the Lancet found that coffee drinkers "
+                    "lived longer.")
+    assert "unidentified_study" not in {f.code for f in named.red_flags}
+    vague = _report("Coffee study\nA new study found that coffee drinkers lived longer.")
+    assert "unidentified_study" in {f.code for f in vague.red_flags}
+
+
+def test_well_sourced_wire_story_rates_well_and_has_no_rumour_flags() -> None:
+    report = _report(_WIRE)
+    codes = {f.code for f in report.red_flags}
+    assert not {"rumour_language", "headline_not_supported", "emotive_language"} & codes
+    assert report.rating.score >= 3
+
+
+# --- claims ---------------------------------------------------------------------------------
+
+
+def test_claims_carry_sources_hedges_and_verifiability() -> None:
+    report = _report(_WIRE)
+    strike = next(c for c in report.claims if "walk out for three days" in c.quote)
+    assert strike.verifiability == "verifiable"
+    assert _source(report, "Transport Workers Union").id in strike.source_ids
+    cost = next(c for c in report.claims if "could cost the port" in c.quote)
+    assert cost.verifiability in ("partly", "unverifiable")
+    assert any("could" in h for h in cost.hedges)
+    assert all(c.check for c in report.claims)
+
+
+def test_short_or_sourceless_text_still_gives_a_valid_report() -> None:
+    report = _report("Hello")
+    assert report.sources == [] and report.rating.score >= 1
+    assert report.article.title == "Hello"
+
+
+# --- the seed article ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed() -> Report:
+    return _report(SEED_TEXT.read_text(encoding="utf-8"))
+
+
+def test_seed_summary_leads_with_one_anonymous_source_relayed_from_the_mirror(seed) -> None:
+    first = re.split(r"(?<=[.!?])\s+", seed.summary)[0]
+    assert re.search(r"headline", first, re.I), seed.summary
+    assert re.search(r"one anonymous source", first, re.I), seed.summary
+    assert re.search(r"relayed from (?:the )?Mirror", first, re.I), seed.summary
+
+
+def test_seed_lists_named_statements_as_checkable_claims(seed) -> None:
+    for name in ("Wallace", "Shaw", "Zelensky", "Kadyrov"):
+        assert name in seed.summary
+        person = _source(seed, name)
+        assert person.kind == "named_person"
+        claims = [c for c in seed.claims if person.id in c.source_ids]
+        assert any(c.verifiability == "verifiable" for c in claims), name
+    anon = next(s for s in seed.sources if s.kind == "anonymous")
+    assert all(c.verifiability != "verifiable" for c in seed.claims if c.source_ids == [anon.id])
+
+
+def test_seed_next_steps_point_at_the_mirror_and_the_named_people(seed) -> None:
+    steps = " ".join(seed.next_steps)
+    assert "Mirror" in steps and "Wallace" in steps
+    assert 2 <= len(seed.next_steps) <= 4
