@@ -18,13 +18,16 @@ from .llm import LLMClient
 from .llm_analyzer import analyze_with_llm
 from .models import Article, Report
 from .settings import Settings
-from .text import looks_binary
+from .text import looks_binary, word_count
 from .tokens import truncate_article
 
 log = logging.getLogger(__name__)
 
 _LONE_URL = re.compile(r"^\s*<?(https?://\S+?)>?\s*$", re.I)
 _MIN_WORDS = 5
+# A message with a link and at most this many other words is about the link ("is this
+# true? <url>"); a longer one is an article that happens to contain a link.
+_LINK_MESSAGE_WORDS = 30
 
 
 def read_input(data: bytes, settings: Settings) -> str:
@@ -57,12 +60,26 @@ async def load_article(source: str, settings: Settings, *,
         raise InputError("The message is empty. Send an article's text or a link to it.")
     if len(stripped) > settings.max_input_chars:
         raise InputError(_too_long(settings))
-    url = _LONE_URL.match(stripped)
+    url = link_of(stripped)
     if url:
-        return await _fetch(url.group(1), settings, forwarded_from)
-    if len(stripped.split()) < _MIN_WORDS:
+        return await _fetch(url, settings, forwarded_from)
+    if word_count(stripped) < _MIN_WORDS:
         raise InputError("That is too short to check. Send the article's text or a link to it.")
     return Article(text=stripped, forwarded_from=forwarded_from)
+
+
+def link_of(text: str) -> str | None:
+    """The link a message is about, when it is essentially just a link; else None."""
+    try:
+        from .urls import find_url
+    except ImportError:  # the link helpers are optional at import time
+        lone = _LONE_URL.match(text)
+        return lone.group(1) if lone else None
+    url = find_url(text)
+    if url is None:
+        return None
+    rest = text.replace(url, " ").replace(url.removeprefix("https://"), " ")
+    return url if word_count(rest) <= _LINK_MESSAGE_WORDS else None
 
 
 async def _fetch(url: str, settings: Settings, forwarded_from: str | None) -> Article:
@@ -79,7 +96,14 @@ async def _fetch(url: str, settings: Settings, forwarded_from: str | None) -> Ar
 
 async def analyze(article: Article, settings: Settings, *, language: str | None = None,
                   offline: bool = False, client: LLMClient | None = None) -> Report:
-    """The report for an article. LLM failures fall back to the offline report, with a note."""
+    """The report for an article.
+
+    The offline evidence always runs. With an LLM configured (and not `offline`), the
+    model's report is grounded against the article and returned; if the LLM fails, the
+    offline report comes back with `llm_error` set and a note, so callers can both show a
+    useful answer and tell the user (the CLI exits 3). Pass a long-lived `client` to share
+    one connection pool; otherwise one is made and closed here.
+    """
     language = language or settings.language
     offline_report = evidence.analyze(article, language=language)
     if offline or not settings.llm_configured:
@@ -88,27 +112,34 @@ async def analyze(article: Article, settings: Settings, *, language: str | None 
     own_client = client is None
     client = client or LLMClient(settings)
     try:
-        report = await analyze_with_llm(article, text, offline_report, client,
-                                        language=language,
-                                        max_tokens=settings.max_completion_tokens)
+        report, usage = await analyze_with_llm(article, text, offline_report, client,
+                                               language=language,
+                                               max_tokens=settings.max_completion_tokens)
     except LLMError as exc:
         log.warning("LLM analysis failed, using the offline report: %s", exc.detail or exc)
         fallback = offline_report.model_copy(deep=True)
-        fallback.usage = client.usage.model_copy()
-        fallback.notes.append(f"LLM analysis failed: {exc.user_message} "
-                              "This is the offline analysis.")
+        fallback.notes.append(f"The AI analysis failed ({exc.user_message.rstrip('.')}); "
+                              "this is the offline analysis.")
         fallback.llm_error = exc.user_message
         return fallback
     finally:
         if own_client:
             await client.aclose()
-    report = ground(report, article.text, offline_report)
-    report.usage = client.usage.model_copy()
+    report = ground(report, grounding_text(article), offline_report)
+    report.usage = usage
     if truncated:
         report.article.truncated = True
-        report.notes.append("The article was too long for the model; it saw the headline, the "
-                            "lede and the paragraphs with attributions.")
+        report.notes.append("The article was too long for the model: it read the headline, the "
+                            "lede and the paragraphs with attributions, not the whole text.")
     return report
+
+
+def grounding_text(article: Article) -> str:
+    """The text quotes may come from: the article, with its title when the text lacks it."""
+    title = (article.title or "").strip()
+    if title and title not in article.text:
+        return f"{title}\n{article.text}"
+    return article.text
 
 
 async def check(source: str | Article, settings: Settings, *, language: str | None = None,

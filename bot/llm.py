@@ -1,10 +1,12 @@
 """A small, careful client for OpenAI-compatible chat completions.
 
-One structured call per article: JSON-schema output when the server supports it, JSON mode
-with the schema in the prompt when it does not, validated with pydantic, one repair turn.
-Retries are ours (tenacity), never the SDK's (`max_retries=0`), so they cannot multiply:
-exponential back-off with jitter, Retry-After honoured, no retry where retrying cannot help
-(`insufficient_quota`, 4xx other than 408/409/429), and a bound on attempts and total time.
+Structured output: JSON-schema output when the server supports it, JSON mode with the
+schema in the prompt when it does not, validated with pydantic, one repair turn. Retries
+are ours (tenacity), never the SDK's (`max_retries=0`), so they cannot multiply: exponential
+back-off with full jitter, Retry-After / retry-after-ms honoured, no retry where retrying
+cannot help (`insufficient_quota`, 4xx other than 408/409/429), a timeout on every call,
+and a bound on attempts and on total time. Every failure ends as one `LLMError` whose
+`user_message` can be shown to anyone; the API key never reaches a log or a message.
 """
 
 from __future__ import annotations
@@ -13,13 +15,21 @@ import asyncio
 import json
 import logging
 import random
+import re
+import time
 from typing import Any, TypeVar
 
 import httpx
 import openai
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ValidationError
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+)
 
 import prompts
 
@@ -29,28 +39,45 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
+Messages = list[dict[str, str]]
 
-# USD per million tokens (input, output), longest matching prefix wins.
+# USD per million tokens (input, output) for OpenAI's own API; the longest matching prefix
+# wins, so "gpt-4o-mini-2024-07-18" is priced as gpt-4o-mini. Unknown names cost None.
 PRICES: dict[str, tuple[float, float]] = {
     "gpt-4o-mini": (0.15, 0.60),
     "gpt-4o": (2.50, 10.00),
+    "chatgpt-4o": (5.00, 15.00),
     "gpt-4.1-nano": (0.10, 0.40),
     "gpt-4.1-mini": (0.40, 1.60),
     "gpt-4.1": (2.00, 8.00),
     "gpt-5-nano": (0.05, 0.40),
     "gpt-5-mini": (0.25, 2.00),
     "gpt-5": (1.25, 10.00),
-    "o4-mini": (1.10, 4.40),
+    "o1-mini": (1.10, 4.40),
+    "o1": (15.00, 60.00),
     "o3-mini": (1.10, 4.40),
     "o3": (2.00, 8.00),
+    "o4-mini": (1.10, 4.40),
     "gpt-4-turbo": (10.00, 30.00),
+    "gpt-4": (30.00, 60.00),
     "gpt-3.5-turbo": (0.50, 1.50),
 }
+# How much room a truncated ("finish_reason": "length") answer gets on its one retry.
+LENGTH_RETRY_FACTOR = 2
+MAX_COMPLETION_CEILING = 16_000
+# Answers with no JSON that open like this are refusals, not malformed output.
+_REFUSAL = re.compile(
+    r"^\W*(i'?m sorry|i am sorry|sorry[,.]|i apologi[sz]e|i can(?:not|'t|’t)|i'?m unable|"
+    r"i am unable|i won'?t|i will not|as an ai\b|unfortunately,? i can)",
+    re.I,
+)
+_THINK = re.compile(r"<think>.*?</think>", re.S | re.I)
 
 
 def price_usd(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
-    """Cost of a call for known OpenAI models; None for anything else (self-hosted, unknown)."""
-    match = max((p for p in PRICES if model.startswith(p)), key=len, default=None)
+    """Cost of tokens on OpenAI's API for known models; None for anything else."""
+    name = model.removeprefix("openai/")
+    match = max((p for p in PRICES if name.startswith(p)), key=len, default=None)
     if match is None:
         return None
     cost_in, cost_out = PRICES[match]
@@ -58,7 +85,10 @@ def price_usd(model: str, prompt_tokens: int, completion_tokens: int) -> float |
 
 
 def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """A JSON schema OpenAI's strict mode accepts: every property required, no extras."""
+    """A JSON schema OpenAI's strict mode accepts: every property required, no extras.
+
+    Defaults and titles are dropped (strict mode rejects defaults; titles are noise).
+    """
     schema = model.model_json_schema()
 
     def visit(node: Any) -> None:
@@ -78,33 +108,33 @@ def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
     return schema
 
 
-def _retry_after(exc: BaseException) -> float | None:
+def _header_seconds(exc: BaseException) -> float | None:
+    """The server's own wait hint: retry-after-ms (OpenAI) or Retry-After in seconds."""
     response = getattr(exc, "response", None)
     if response is None:
         return None
     headers = response.headers
-    if headers.get("retry-after-ms"):
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
         try:
-            return float(headers["retry-after-ms"]) / 1000
+            return max(0.0, float(value) / scale)
         except ValueError:
-            return None
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+            continue  # an HTTP date: rare for APIs, back off normally
+    return None
 
 
 def _is_quota(exc: BaseException) -> bool:
-    code = getattr(exc, "code", None)
+    """`insufficient_quota` is a 429 that no amount of waiting fixes."""
+    if getattr(exc, "code", None) == "insufficient_quota":
+        return True
     body = getattr(exc, "body", None)
-    return code == "insufficient_quota" or "insufficient_quota" in json.dumps(body, default=str)
+    return "insufficient_quota" in json.dumps(body, default=str)
 
 
 def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError, asyncio.TimeoutError)):
+    if isinstance(exc, (openai.APIConnectionError, TimeoutError)):  # includes APITimeoutError
         return True
     if isinstance(exc, openai.APIStatusError):
         if _is_quota(exc):
@@ -113,7 +143,7 @@ def _retryable(exc: BaseException) -> bool:
     return False
 
 
-def _user_message(exc: BaseException) -> str:
+def _user_message(exc: BaseException, model: str) -> str:
     if isinstance(exc, openai.APIStatusError):
         if _is_quota(exc):
             return "The AI service's quota is used up."
@@ -121,17 +151,19 @@ def _user_message(exc: BaseException) -> str:
             return "The AI service is rate-limiting requests."
         if exc.status_code in (401, 403):
             return "The AI service rejected the API key."
+        if exc.status_code == 404:
+            return f"The AI service does not offer the model {model!r}."
         if exc.status_code >= 500:
             return f"The AI service had an error (HTTP {exc.status_code})."
         return f"The AI service refused the request (HTTP {exc.status_code})."
-    if isinstance(exc, (openai.APITimeoutError, asyncio.TimeoutError, TimeoutError)):
+    if isinstance(exc, (openai.APITimeoutError, TimeoutError)):
         return "The AI service did not answer in time."
     if isinstance(exc, openai.APIConnectionError):
         return "The AI service could not be reached."
     return "The AI service failed."
 
 
-class _Wait:
+class BackoffWait:
     """Exponential back-off with full jitter, or the server's Retry-After when it gives one."""
 
     def __init__(self, base: float, cap: float) -> None:
@@ -140,153 +172,209 @@ class _Wait:
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        hinted = _retry_after(exc) if exc else None
+        hinted = _header_seconds(exc) if exc else None
         if hinted is not None:
             return min(hinted, self.cap)
         return random.uniform(0, min(self.cap, self.base * 2 ** (state.attempt_number - 1)))
 
 
 class LLMClient:
-    """Chat completions with our retry policy, structured output and usage accounting."""
+    """Chat completions with our retry policy, structured output and usage accounting.
 
-    def __init__(self, settings: Settings, *, backoff_base: float = 1.0,
-                 backoff_cap: float = 30.0) -> None:
+    One client per process is fine and cheap to share between concurrent analyses: the only
+    state is the cumulative `usage` and whether the server needed the JSON-mode fall-back.
+    """
+
+    def __init__(self, settings: Settings, *, backoff_cap: float = 30.0) -> None:
         self.settings = settings
         self.model = settings.model
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+        self._key = key
+        # Self-hosted servers need no key, but the SDK insists on one.
         self._client = AsyncOpenAI(
             api_key=key or "not-needed",
             base_url=settings.openai_base_url,
             max_retries=0,
             timeout=httpx.Timeout(settings.llm_timeout, connect=min(10.0, settings.llm_timeout)),
         )
-        self._json_mode = settings.llm_json_mode if settings.llm_json_mode != "auto" else "json_schema"
-        self._auto = settings.llm_json_mode == "auto"
-        self._wait = _Wait(backoff_base, backoff_cap)
-        self._on_openai = not settings.openai_base_url or "api.openai.com" in settings.openai_base_url
+        mode = settings.llm_json_mode.strip().lower()
+        self.json_mode = mode if mode in ("json_schema", "json_object") else "json_schema"
+        self._auto = mode not in ("json_schema", "json_object")
+        self._wait = BackoffWait(settings.llm_backoff_base, backoff_cap)
+        base = settings.openai_base_url or ""
+        self.on_openai = not base or "api.openai.com" in base
         self.usage = Usage()
 
     async def aclose(self) -> None:
         await self._client.close()
 
-    # --- plumbing -----------------------------------------------------------
-    async def _create(self, **kwargs: Any) -> Any:
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.settings.llm_max_attempts)
-            | stop_after_delay(self.settings.llm_total_timeout),
-            wait=self._wait,
-            retry=retry_if_exception(_retryable),
-            reraise=True,
-            before_sleep=lambda s: log.warning(
-                "LLM call failed (%s); retry %d", type(s.outcome.exception()).__name__,
-                s.attempt_number),
-        )
-        async for attempt in retrying:
-            with attempt:
-                response = await self._client.chat.completions.create(model=self.model, **kwargs)
-        self._count(response)
-        return response
+    async def __aenter__(self) -> "LLMClient":
+        return self
 
-    def _count(self, response: Any) -> None:
-        self.usage.llm_calls += 1
-        usage = getattr(response, "usage", None)
-        if usage:
-            self.usage.prompt_tokens += usage.prompt_tokens or 0
-            self.usage.completion_tokens += usage.completion_tokens or 0
-        if self._on_openai:
-            self.usage.cost_usd = price_usd(self.model, self.usage.prompt_tokens,
-                                            self.usage.completion_tokens)
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
-    async def _guarded(self, coro: Any) -> Any:
-        try:
-            async with asyncio.timeout(self.settings.llm_total_timeout):
-                return await coro
-        except LLMError:
-            raise
-        except (openai.OpenAIError, asyncio.TimeoutError, TimeoutError, httpx.HTTPError) as exc:
-            raise LLMError(_user_message(exc), detail=f"{type(exc).__name__}: {exc}") from exc
+    # --- public -------------------------------------------------------------
+    async def complete_text(self, messages: Messages, *, max_tokens: int) -> tuple[str, Usage]:
+        """A plain-text answer (follow-up questions) and the usage of this call.
 
-    # --- public ---------------------------------------------------------------
-    async def complete_text(self, messages: list[dict[str, str]], *, max_tokens: int) -> str:
-        """Plain text completion (follow-up answers)."""
+        A cut-off answer gets one retry with more room; if it is still cut off, the partial
+        text is returned with an ellipsis, since part of an answer beats none.
+        """
+        tally = Usage()
 
         async def run() -> str:
-            response = await self._create(messages=messages, max_tokens=max_tokens)
-            choice = response.choices[0]
-            if getattr(choice.message, "refusal", None):
-                raise LLMError("The AI model declined to answer.", detail=choice.message.refusal)
-            return (choice.message.content or "").strip()
-
-        return await self._guarded(run())
-
-    async def complete_json(self, messages: list[dict[str, str]], schema: type[T], *,
-                            max_tokens: int) -> T:
-        """A validated instance of `schema`, or LLMError."""
-        return await self._guarded(self._complete_json(list(messages), schema, max_tokens))
-
-    async def _complete_json(self, messages: list[dict[str, str]], schema: type[T],
-                             max_tokens: int) -> T:
-        response = await self._structured_call(messages, schema, max_tokens)
-        choice = response.choices[0]
-        if choice.finish_reason == "length":
-            log.warning("LLM output truncated at %d tokens; retrying with more room", max_tokens)
-            max_tokens = max_tokens * 2
-            response = await self._structured_call(messages, schema, max_tokens)
-            choice = response.choices[0]
+            choice = await self._call(messages, tally, max_tokens=max_tokens)
             if choice.finish_reason == "length":
-                raise LLMError("The AI model's answer was cut off.", detail="finish_reason=length")
-        refusal = getattr(choice.message, "refusal", None)
-        if refusal or choice.finish_reason == "content_filter":
-            raise LLMError("The AI model declined to analyse this text.", detail=str(refusal))
-        content = choice.message.content or ""
+                choice = await self._call(messages, tally, max_tokens=self._more(max_tokens))
+            self._raise_if_refused(choice, json_expected=False)
+            text = _THINK.sub("", choice.message.content or "").strip()
+            return text + "…" if choice.finish_reason == "length" else text
+
+        return await self._guarded(run()), tally
+
+    async def complete_json(self, messages: Messages, schema: type[T], *,
+                            max_tokens: int) -> tuple[T, Usage]:
+        """A validated instance of `schema` and the usage of this call, or LLMError."""
+        tally = Usage()
+        result = await self._guarded(self._complete_json(list(messages), schema, max_tokens, tally))
+        return result, tally
+
+    # --- structured output ----------------------------------------------------
+    async def _complete_json(self, messages: Messages, schema: type[T], max_tokens: int,
+                             tally: Usage) -> T:
+        content = await self._structured_answer(messages, schema, max_tokens, tally)
         try:
-            return _parse(content, schema)
+            return parse_json(content, schema)
         except (ValueError, ValidationError) as first_error:
-            log.warning("LLM output invalid, asking for a repair: %s", str(first_error)[:300])
-            repair = prompts.load("repair").format(error=str(first_error)[:2000])
+            log.warning("LLM output invalid, asking for one repair: %s", _short(first_error))
+            repair = prompts.load("repair").replace("{error}", _short(first_error, 2000))
             messages = messages + [
                 {"role": "assistant", "content": content[:20000]},
                 {"role": "user", "content": repair},
             ]
-            response = await self._structured_call(messages, schema, max_tokens)
-            choice = response.choices[0]
+            content = await self._structured_answer(messages, schema, max_tokens, tally)
             try:
-                return _parse(choice.message.content or "", schema)
+                return parse_json(content, schema)
             except (ValueError, ValidationError) as second_error:
                 raise LLMError("The AI model returned an answer that could not be read.",
-                               detail=str(second_error)[:500]) from second_error
+                               detail=_short(second_error, 500)) from second_error
 
-    async def _structured_call(self, messages: list[dict[str, str]], schema: type[BaseModel],
-                               max_tokens: int) -> Any:
-        if self._json_mode == "json_schema":
+    async def _structured_answer(self, messages: Messages, schema: type[BaseModel],
+                                 max_tokens: int, tally: Usage) -> str:
+        """The raw JSON text of one structured answer, with cut-offs and refusals handled."""
+        choice = await self._structured_call(messages, schema, max_tokens, tally)
+        if choice.finish_reason == "length":
+            log.warning("LLM output cut off at %d tokens; retrying with more room", max_tokens)
+            choice = await self._structured_call(messages, schema, self._more(max_tokens), tally)
+            if choice.finish_reason == "length":
+                raise LLMError("The AI model's answer was cut off before it was complete.",
+                               detail="finish_reason=length twice")
+        self._raise_if_refused(choice, json_expected=True)
+        return choice.message.content or ""
+
+    async def _structured_call(self, messages: Messages, schema: type[BaseModel],
+                               max_tokens: int, tally: Usage) -> Any:
+        if self.json_mode == "json_schema":
             response_format = {
                 "type": "json_schema",
                 "json_schema": {"name": schema.__name__, "strict": True,
                                 "schema": strict_schema(schema)},
             }
             try:
-                return await self._create(messages=messages, max_tokens=max_tokens,
-                                          response_format=response_format)
-            except openai.BadRequestError as exc:
+                return await self._call(messages, tally, max_tokens=max_tokens,
+                                        response_format=response_format)
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 if not (self._auto and _mentions_response_format(exc)):
                     raise
-                log.warning("Server rejects json_schema; using json_object with the schema in the prompt")
-                self._json_mode = "json_object"
-        return await self._create(
-            messages=_with_schema(messages, schema), max_tokens=max_tokens,
-            response_format={"type": "json_object"},
+                log.warning("The server rejects json_schema; using json_object from now on")
+                self.json_mode = "json_object"
+        return await self._call(with_schema(messages, schema), tally, max_tokens=max_tokens,
+                                response_format={"type": "json_object"})
+
+    @staticmethod
+    def _raise_if_refused(choice: Any, *, json_expected: bool) -> None:
+        refusal = getattr(choice.message, "refusal", None)
+        content = (choice.message.content or "").strip()
+        if refusal or choice.finish_reason == "content_filter":
+            raise LLMError("The AI model declined to analyse this text.",
+                           detail=str(refusal or "finish_reason=content_filter")[:300])
+        if json_expected and "{" not in content and _REFUSAL.match(_THINK.sub("", content)):
+            raise LLMError("The AI model declined to analyse this text.", detail=content[:300])
+
+    def _more(self, max_tokens: int) -> int:
+        return min(max_tokens * LENGTH_RETRY_FACTOR, MAX_COMPLETION_CEILING)
+
+    # --- plumbing -------------------------------------------------------------
+    async def _call(self, messages: Messages, tally: Usage, *, max_tokens: int,
+                    **kwargs: Any) -> Any:
+        """One chat completion under our retry policy; returns its first choice."""
+        # OpenAI's reasoning models reject max_tokens; other servers may not know the new name.
+        cap = {"max_completion_tokens" if self.on_openai else "max_tokens": max_tokens}
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.llm_max_attempts)
+            | stop_before_delay(self.settings.llm_total_timeout),
+            wait=self._wait,
+            retry=retry_if_exception(_retryable),
+            reraise=True,
+            before_sleep=self._log_retry,
         )
+        async for attempt in retrying:
+            with attempt:
+                async with asyncio.timeout(self.settings.llm_timeout):
+                    response = await self._client.chat.completions.create(
+                        model=self.model, messages=messages, **cap, **kwargs)
+        self._count(response, tally)
+        if not response.choices:
+            raise LLMError("The AI service sent an empty answer.", detail="no choices")
+        return response.choices[0]
+
+    @staticmethod
+    def _log_retry(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        status = getattr(exc, "status_code", "")
+        log.warning("LLM call failed (%s %s); retry %d in %.2fs", type(exc).__name__, status,
+                    state.attempt_number, state.upcoming_sleep)
+
+    def _count(self, response: Any, tally: Usage) -> None:
+        usage = getattr(response, "usage", None)
+        prompt = (usage.prompt_tokens or 0) if usage else 0
+        completion = (usage.completion_tokens or 0) if usage else 0
+        for total in (tally, self.usage):
+            total.llm_calls += 1
+            total.prompt_tokens += prompt
+            total.completion_tokens += completion
+            if self.on_openai:
+                total.cost_usd = price_usd(self.model, total.prompt_tokens,
+                                           total.completion_tokens)
+
+    async def _guarded(self, coro: Any) -> Any:
+        """Bound the whole exchange in time and turn every failure into one LLMError."""
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self.settings.llm_total_timeout):
+                return await coro
+        except LLMError:
+            raise
+        except (openai.OpenAIError, TimeoutError, httpx.HTTPError) as exc:
+            detail = self._redact(f"{type(exc).__name__}: {exc}")
+            log.warning("LLM failed after %.1fs: %s", time.monotonic() - started, detail[:500])
+            raise LLMError(_user_message(exc, self.model), detail=detail) from None
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._key, "[API key]") if self._key else text
 
 
-def _mentions_response_format(exc: openai.BadRequestError) -> bool:
-    text = f"{exc} {json.dumps(exc.body, default=str)}".lower()
-    return any(word in text for word in ("response_format", "json_schema", "structured", "schema"))
+def _mentions_response_format(exc: openai.APIStatusError) -> bool:
+    text = f"{exc.message} {json.dumps(exc.body, default=str)}".lower()
+    return any(w in text for w in ("response_format", "json_schema", "structured output",
+                                   "response format", "schema"))
 
 
-def _with_schema(messages: list[dict[str, str]], schema: type[BaseModel]) -> list[dict[str, str]]:
-    """JSON mode: put the schema in the system message (it says nothing of the article)."""
-    note = ("\n\nReply with one JSON object only, matching this JSON schema exactly:\n"
-            + json.dumps(strict_schema(schema), separators=(",", ":")))
+def with_schema(messages: Messages, schema: type[BaseModel]) -> Messages:
+    """JSON mode: the schema goes in the system message (which never holds the article)."""
+    note = ("\n\nReply with one JSON object only (no prose, no code fence), matching this "
+            "JSON schema exactly:\n" + json.dumps(strict_schema(schema), separators=(",", ":")))
     out = [dict(m) for m in messages]
     if out and out[0]["role"] == "system":
         out[0]["content"] += note
@@ -295,12 +383,14 @@ def _with_schema(messages: list[dict[str, str]], schema: type[BaseModel]) -> lis
     return out
 
 
-def _parse(content: str, schema: type[T]) -> T:
-    text = content.strip()
-    if text.startswith("```"):
-        text = text.strip("`")
-        text = text[text.find("{"):] if "{" in text else text
+def parse_json(content: str, schema: type[T]) -> T:
+    """Validate a model's JSON answer, tolerating code fences, reasoning tags and prose around it."""
+    text = _THINK.sub("", content).strip()
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end < start:
         raise ValueError("the answer holds no JSON object")
     return schema.model_validate(json.loads(text[start:end + 1]))
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    return str(exc)[:limit]

@@ -12,11 +12,11 @@ import re
 import secrets
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 import prompts
 
-from .models import Article, Claim, Hedge, Rating, RedFlag, Report, Source
+from .models import Article, Claim, Hedge, Rating, RedFlag, Report, Source, Usage
 from .llm import LLMClient
 
 RedFlagCode = Literal[
@@ -57,7 +57,7 @@ class LLMRedFlag(BaseModel):
 
 
 class LLMRating(BaseModel):
-    score: int = Field(ge=1, le=5)
+    score: int  # 1-5; clamped on conversion (range keywords are not portable to every server)
     rationale: str
 
 
@@ -74,50 +74,83 @@ class LLMAnalysis(BaseModel):
 
 
 def delimit(article_text: str) -> tuple[str, str, str]:
-    """Delimiter lines with a fresh random token; look-alikes inside the text are defused."""
+    """Delimiter lines with a fresh random token; look-alikes inside the text are defused.
+
+    The token makes the closing line unguessable, and any `<<<`/`>>>` run in the article is
+    broken up, so nothing inside can pass for a delimiter.
+    """
     token = secrets.token_hex(6)
     opening, closing = f"<<<ARTICLE {token}>>>", f"<<<END ARTICLE {token}>>>"
-    safe = re.sub(r"<<<\s*(END\s+)?ARTICLE", "<< <\\1ARTICLE", article_text, flags=re.I)
+    safe = re.sub(r"<{3,}", lambda m: "< " * len(m.group()), article_text)
+    safe = re.sub(r">{3,}", lambda m: " >" * len(m.group()), safe)
     return opening, safe, closing
 
 
-def build_messages(article_text: str, evidence: Report, language: str) -> list[dict[str, str]]:
-    opening, safe, closing = delimit(article_text)
+def article_block(article: Article, text: str) -> str:
+    """What the model reads as the article: metadata lines, then the (truncated) text."""
+    lines = []
+    if article.title and not text.lstrip().startswith(article.title.strip()):
+        lines.append(f"Title: {article.title}")
+    for label, value in (("Site", article.site), ("Author", article.author),
+                         ("Published", article.published),
+                         ("Forwarded from", article.forwarded_from)):
+        if value:
+            lines.append(f"{label}: {value}")
+    return "\n".join(lines + ([""] if lines else []) + [text])
+
+
+def evidence_hints(evidence: Report) -> str:
+    """The offline reading, compact, so the model starts from what the rules found."""
     hints = {
         "sources": [{"id": s.id, "name": s.name, "kind": s.kind, "mention": s.mention,
-                     "via": s.via} for s in evidence.sources],
+                     **({"via": s.via} if s.via else {})} for s in evidence.sources],
         "hedges": sorted({h.marker for h in evidence.hedges}),
         "red_flags": [f.code for f in evidence.red_flags],
+        "rating": evidence.rating.score,
     }
-    user = prompts.load("user").format(
-        language=language,
-        evidence=json.dumps(hints, ensure_ascii=False),
-        open_delimiter=opening,
-        article=safe,
-        close_delimiter=closing,
-    )
+    return json.dumps(hints, ensure_ascii=False, separators=(",", ":"))
+
+
+def build_messages(article: Article, text: str, evidence: Report,
+                   language: str) -> list[dict[str, str]]:
+    """System: the rubric only. User: reply language, hints, then the delimited article."""
+    opening, safe, closing = delimit(article_block(article, text))
+    user = prompts.load("user")
+    for name, value in (("language", language), ("evidence", evidence_hints(evidence)),
+                        ("open_delimiter", opening), ("close_delimiter", closing)):
+        user = user.replace("{" + name + "}", value)
+    user = user.replace("{article}", safe)  # last: the article's own braces stay as they are
     return [
         {"role": "system", "content": prompts.load("analyze")},
         {"role": "user", "content": user},
     ]
 
 
-async def analyze_with_llm(article: Article, article_text: str, evidence: Report,
-                           client: LLMClient, *, language: str, max_tokens: int) -> Report:
-    """The model's report for `article_text` (already truncated to budget), not yet grounded."""
-    messages = build_messages(article_text, evidence, language)
-    result = await client.complete_json(messages, LLMAnalysis, max_tokens=max_tokens)
-    return to_report(result, evidence, client.model, language)
+async def analyze_with_llm(article: Article, text: str, evidence: Report, client: LLMClient,
+                           *, language: str, max_tokens: int) -> tuple[Report, Usage]:
+    """The model's report for `text` (the article, already cut to budget), not yet grounded."""
+    messages = build_messages(article, text, evidence, language)
+    result, usage = await client.complete_json(messages, LLMAnalysis, max_tokens=max_tokens)
+    return to_report(result, evidence, client.model, language), usage
 
 
 def to_report(result: LLMAnalysis, evidence: Report, model: str, language: str) -> Report:
-    """Normalise ids and references; the article info comes from the evidence."""
-    source_ids = {s.id: f"s{i}" for i, s in enumerate(result.sources, start=1)}
-    sources = [
-        Source(id=source_ids[s.id], name=s.name.strip(), kind=s.kind, role=s.role or None,
-               mention=s.mention, via=source_ids.get(s.via) if s.via else None)
-        for s in result.sources
-    ]
+    """Renumber ids (s1.., c1..) and keep only references that point somewhere real.
+
+    The article info comes from the evidence (the model never sees or sets it).
+    """
+    source_ids: dict[str, str] = {}
+    for s in result.sources:
+        source_ids.setdefault(s.id, f"s{len(source_ids) + 1}")
+    sources: list[Source] = []
+    for s in result.sources:
+        own = source_ids[s.id]
+        if any(x.id == own for x in sources):
+            continue  # a repeated id: the first one wins
+        via = source_ids.get(s.via) if s.via else None
+        sources.append(Source(id=own, name=s.name.strip(), kind=s.kind,
+                              role=(s.role or "").strip() or None, mention=s.mention,
+                              via=via if via != own else None))
     claims = [
         Claim(id=f"c{i}", text=c.text.strip(), quote=c.quote, grounded=True,
               source_ids=[source_ids[x] for x in c.source_ids if x in source_ids],

@@ -2,8 +2,10 @@
 
 `tiktoken.get_encoding` downloads its BPE files on first use, which fails on a fresh or
 air-gapped machine. The two encodings current OpenAI models use ship inside the package
-(`bot/encodings/`, verified against tiktoken's own published sha256), and are built into
-`tiktoken.Encoding` objects with tiktoken's exact patterns and special tokens.
+(`bot/encodings/*.tiktoken.gz`). We run tiktoken's own constructors from
+`tiktoken_ext.openai_public` with their file loader swapped for one that reads the bundled
+copy and checks it against the sha256 tiktoken itself expects, so the pattern, the special
+tokens and the hash are tiktoken's, not a copy of ours that could drift.
 """
 
 from __future__ import annotations
@@ -12,52 +14,35 @@ import base64
 import gzip
 import hashlib
 import re
+import types
 from functools import cache
 from importlib.resources import files
 
 import tiktoken
+import tiktoken.model
+from tiktoken_ext import openai_public
 
-_EXPECTED_SHA256 = {
-    "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
-    "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
-}
-# Patterns and special tokens as in tiktoken_ext.openai_public (whose functions download).
-_SPECS: dict[str, tuple[str, dict[str, int]]] = {
-    "cl100k_base": (
-        r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",
-        {"<|endoftext|>": 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259,
-         "<|fim_suffix|>": 100260, "<|endofprompt|>": 100276},
-    ),
-    "o200k_base": (
-        "|".join([
-            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-            r"""\p{N}{1,3}""",
-            r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
-            r"""\s*[\r\n]+""",
-            r"""\s+(?!\S)""",
-            r"""\s+""",
-        ]),
-        {"<|endoftext|>": 199999, "<|endofprompt|>": 200018},
-    ),
-}
-_CL100K_PREFIXES = ("gpt-4-", "gpt-3.5", "gpt-35", "text-embedding-", "gpt-4")
-_O200K_PREFIXES = ("gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "chatgpt-4o",
-                   "gpt-oss")
-
-_ATTRIBUTION = re.compile(
-    r"\b(said|says|told|according to|source|sources|spokes\w+|reported|reports|claimed|"
-    r"confirmed|warned|study|report|statement)\b",
-    re.I,
-)
+BUNDLED = ("cl100k_base", "o200k_base")
+FALLBACK_ENCODING = "o200k_base"
 TRUNCATION_MARK = "[…]"
 
+# A paragraph "carries an attribution" when it says who said or reported something.
+_ATTRIBUTION = re.compile(
+    r"\b(said|says|say|told|tells|according to|sources?|spokes(?:man|woman|person)|"
+    r"reported|reports|reportedly|claimed|claims|confirmed|denied|warned|insisted|added|"
+    r"stated|statement|study|survey|report|posted|tweeted|wrote|quoted|cited|alleged)\b",
+    re.I,
+)
 
-@cache
-def _load_ranks(name: str) -> dict[bytes, int]:
+
+def _bundled_ranks(blobpath: str, expected_hash: str | None = None) -> dict[bytes, int]:
+    """Stand-in for `tiktoken.load.load_tiktoken_bpe`: read the bundled file, never the URL."""
+    name = blobpath.rsplit("/", 1)[-1].removesuffix(".tiktoken")
+    if name not in BUNDLED:
+        raise LookupError(f"encoding {name} is not bundled with credbot")
     raw = gzip.decompress((files("bot") / "encodings" / f"{name}.tiktoken.gz").read_bytes())
-    if hashlib.sha256(raw).hexdigest() != _EXPECTED_SHA256[name]:
-        raise RuntimeError(f"the bundled {name} encoding is corrupt")
+    if expected_hash and hashlib.sha256(raw).hexdigest() != expected_hash:
+        raise RuntimeError(f"the bundled {name} encoding does not match tiktoken's hash")
     ranks: dict[bytes, int] = {}
     for line in raw.splitlines():
         if line:
@@ -68,69 +53,104 @@ def _load_ranks(name: str) -> dict[bytes, int]:
 
 @cache
 def encoding(name: str) -> tiktoken.Encoding:
-    """The named encoding (cl100k_base or o200k_base), built from the bundled files."""
-    pat_str, special_tokens = _SPECS[name]
-    return tiktoken.Encoding(
-        name=name,
-        pat_str=pat_str,
-        mergeable_ranks=_load_ranks(name),
-        special_tokens=special_tokens,
+    """The named bundled encoding, built by tiktoken's own constructor without network."""
+    if name not in BUNDLED:
+        raise LookupError(f"encoding {name} is not bundled with credbot")
+    constructor = openai_public.ENCODING_CONSTRUCTORS[name]
+    # A copy of the constructor whose globals see our loader: nothing shared is patched.
+    offline = types.FunctionType(
+        constructor.__code__,
+        {**constructor.__globals__, "load_tiktoken_bpe": _bundled_ranks},
+        constructor.__name__,
     )
+    return tiktoken.Encoding(**offline())
 
 
 def encoding_name_for_model(model: str) -> str:
-    """o200k for current OpenAI families, cl100k for GPT-4/3.5 and embeddings.
+    """The bundled encoding for a model name.
 
-    Unknown names (self-hosted Llama, Qwen, Mistral...) get o200k: their own tokenizers are
-    not available offline, and o200k's large vocabulary gives counts close to modern
-    tokenizers across languages, so budgets stay conservative.
+    Known OpenAI names go through tiktoken's own table (o200k for gpt-4o, 4.1, 4.5, 5, o1,
+    o3, o4; cl100k for gpt-4, 3.5 and embeddings). "provider/model" names are looked up by
+    their last part. Unknown names -- self-hosted Llama, Qwen, Mistral... -- get o200k:
+    their own tokenizers are not available offline, and o200k's large multilingual
+    vocabulary counts close to modern tokenizers, so budgets stay about right. Encodings
+    we do not bundle map to the nearest one we do (gpt-oss's harmony is o200k plus special
+    tokens; the old r50k/p50k models are closest to cl100k).
     """
-    name = model.lower().split("/")[-1]
-    if name.startswith(_O200K_PREFIXES):
-        return "o200k_base"
-    if name.startswith(_CL100K_PREFIXES):
-        return "cl100k_base"
-    return "o200k_base"
+    name = model.strip().rsplit("/", 1)[-1]
+    try:
+        found = tiktoken.model.encoding_name_for_model(name)
+    except KeyError:
+        return FALLBACK_ENCODING
+    if found in BUNDLED:
+        return found
+    return "o200k_base" if found.startswith("o200k") else "cl100k_base"
 
 
 def encoding_for_model(model: str) -> tiktoken.Encoding:
     return encoding(encoding_name_for_model(model))
 
 
-def count_tokens(text: str, model: str) -> int:
+def count_tokens(text: str, model: str = "gpt-4o-mini") -> int:
+    """Tokens `text` costs for `model`. Special-token look-alikes count as plain text."""
     return len(encoding_for_model(model).encode(text, disallowed_special=()))
 
 
-def truncate_article(text: str, budget: int, model: str) -> tuple[str, bool]:
+def _priority(index: int, paragraph: str) -> int:
+    """0 headline and lede, 1 attributed paragraphs, 2 the rest."""
+    if index < 2:
+        return 0
+    return 1 if _ATTRIBUTION.search(paragraph) else 2
+
+
+def truncate_article(text: str, budget: int, model: str = "gpt-4o-mini") -> tuple[str, bool]:
     """Fit `text` into `budget` tokens, keeping what carries the sourcing.
 
-    Keeps the headline and the lede, then the paragraphs with attributions, then the rest,
-    in the original order, with a mark where text was cut. Returns (text, truncated).
+    The headline and the lede come first, then the paragraphs with attributions (who said
+    what is what the analysis is about), then the rest while room remains; kept paragraphs
+    stay in their original order, with TRUNCATION_MARK where text was cut.
+    Returns (text, truncated).
     """
     enc = encoding_for_model(model)
-    if len(enc.encode(text, disallowed_special=())) <= budget:
+
+    def cost(value: str) -> int:
+        return len(enc.encode(value, disallowed_special=()))
+
+    if cost(text) <= budget:
         return text, False
-    paragraphs = [p for p in re.split(r"\n+", text) if p.strip()]
-    costs = [len(enc.encode(p, disallowed_special=())) + 1 for p in paragraphs]
-    mark_cost = len(enc.encode(TRUNCATION_MARK)) + 1
-    priority = sorted(
-        range(len(paragraphs)),
-        key=lambda i: (0 if i < 2 else 1 if _ATTRIBUTION.search(paragraphs[i]) else 2, i),
-    )
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
+    order = sorted(range(len(paragraphs)), key=lambda i: (_priority(i, paragraphs[i]), i))
+    mark = cost("\n" + TRUNCATION_MARK)
     chosen: set[int] = set()
-    used = 0
-    for i in priority:
-        extra = costs[i] + mark_cost
+    used = mark  # at least one cut mark; the final check below covers the others
+    for i in order:
+        extra = cost(paragraphs[i]) + 1
         if used + extra <= budget:
             chosen.add(i)
-            used += costs[i]
-    if not chosen:  # a single giant paragraph: keep its beginning
-        tokens = enc.encode(paragraphs[0], disallowed_special=())[: max(budget - mark_cost, 1)]
-        return enc.decode(tokens) + "\n" + TRUNCATION_MARK, True
+            used += extra
+    result = _assemble(paragraphs, chosen)
+    # Cut marks between kept paragraphs cost tokens too: drop the least important until it fits.
+    for i in reversed(order):
+        if cost(result) <= budget or len(chosen) <= 1:
+            break
+        if i in chosen:
+            chosen.discard(i)
+            result = _assemble(paragraphs, chosen)
+    if not chosen or cost(result) > budget:  # one giant paragraph: keep its beginning
+        room = max(budget - mark, 1)
+        head = enc.decode(enc.encode(text, disallowed_special=())[:room])
+        while head and cost(head + "\n" + TRUNCATION_MARK) > budget:
+            room -= 1
+            head = enc.decode(enc.encode(text, disallowed_special=())[:room])
+        return head.rstrip() + "\n" + TRUNCATION_MARK, True
+    return result, True
+
+
+def _assemble(paragraphs: list[str], chosen: set[int]) -> str:
     out: list[str] = []
     for i, paragraph in enumerate(paragraphs):
         if i in chosen:
             out.append(paragraph)
         elif not out or out[-1] != TRUNCATION_MARK:
             out.append(TRUNCATION_MARK)
-    return "\n".join(out), True
+    return "\n".join(out)
