@@ -1,0 +1,406 @@
+"""What the bot remembers, in one SQL database through SQLAlchemy 2 async.
+
+SQLite (a file) by default, PostgreSQL via asyncpg when `CREDBOT_DATABASE_URL` says so.
+Stored: reports with the article text (follow-up questions need it, and the same link
+checked twice is answered from here without a second LLM call), which bot message shows
+which report, the follow-up threads, per-chat settings and quota counters. Everything
+but chat settings expires after `retention_days`; `forget_chat` deletes all of a chat's
+rows. Times are naive UTC so SQLite and PostgreSQL compare them the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (BigInteger, Boolean, DateTime, Integer, String, Text, delete, event,
+                        func, select)
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .errors import QuotaExceededError
+from .models import Article, Report
+from .settings import Settings
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ReportRow(Base):
+    __tablename__ = "credbot_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    cache_key: Mapped[str | None] = mapped_column(String(160), index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    reusable: Mapped[bool] = mapped_column(Boolean, default=True)
+    article_json: Mapped[str] = mapped_column(Text)
+    report_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True, default=utcnow)
+
+
+class BotMessageRow(Base):
+    """A bot message (card or follow-up answer) and the report it belongs to."""
+
+    __tablename__ = "credbot_bot_messages"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    report_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True, default=utcnow)
+
+
+class ThreadRow(Base):
+    __tablename__ = "credbot_thread_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(Integer, index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True, default=utcnow)
+
+
+class ChatSettingsRow(Base):
+    __tablename__ = "credbot_chat_settings"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    autocheck: Mapped[bool] = mapped_column(Boolean, default=False)
+    threshold: Mapped[int] = mapped_column(Integer, default=5)
+    user_per_hour: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    user_per_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    chat_per_hour: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    chat_per_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class QuotaRow(Base):
+    __tablename__ = "credbot_quota_counters"
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)  # "user" | "chat"
+    subject_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)  # "hour" | "day"
+    window_start: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+@dataclass
+class ChatSettings:
+    """A chat's own choices; None quota fields mean "the operator's limit"."""
+
+    chat_id: int
+    language: str | None = None
+    autocheck: bool = False
+    threshold: int = 5
+    user_per_hour: int | None = None
+    user_per_day: int | None = None
+    chat_per_hour: int | None = None
+    chat_per_day: int | None = None
+
+
+QUOTA_FIELDS = ("user_per_hour", "user_per_day", "chat_per_hour", "chat_per_day")
+_SETTABLE = {f.name for f in fields(ChatSettings)} - {"chat_id"}
+
+
+@dataclass
+class QuotaLimits:
+    user_per_hour: int
+    user_per_day: int
+    chat_per_hour: int
+    chat_per_day: int
+
+    @classmethod
+    def effective(cls, settings: Settings, chat: ChatSettings) -> "QuotaLimits":
+        """The operator's limits, lowered (never raised) by the chat's own."""
+
+        def pick(operator: int, own: int | None) -> int:
+            return operator if own is None else min(operator, own)
+
+        return cls(
+            user_per_hour=pick(settings.user_checks_per_hour, chat.user_per_hour),
+            user_per_day=pick(settings.user_checks_per_day, chat.user_per_day),
+            chat_per_hour=pick(settings.chat_checks_per_hour, chat.chat_per_hour),
+            chat_per_day=pick(settings.chat_checks_per_day, chat.chat_per_day),
+        )
+
+
+class QuotaReached(QuotaExceededError):
+    """Which limit was reached and when it frees up, for a translated message."""
+
+    def __init__(self, scope: str, period: str, limit: int, resets_at: datetime) -> None:
+        who = "You have" if scope == "user" else "This chat has"
+        super().__init__(f"{who} reached the limit of {limit} checks per {period}. "
+                         f"Try again after {resets_at:%H:%M} UTC.")
+        self.scope = scope
+        self.period = period
+        self.limit = limit
+        self.resets_at = resets_at
+
+
+@dataclass
+class StoredReport:
+    id: int
+    chat_id: int
+    article: Article
+    report: Report
+    created_at: datetime
+
+
+@dataclass
+class ThreadMessage:
+    role: str  # "user" | "assistant"
+    text: str
+
+
+@dataclass
+class PurgeCounts:
+    reports: int = 0
+    messages: int = 0
+    thread: int = 0
+    quota: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.reports + self.messages + self.thread + self.quota
+
+
+def cache_key_for_url(canonical: str) -> str:
+    return "url:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def cache_key_for_text(text: str) -> str:
+    folded = " ".join(text.split()).casefold()
+    return "text:" + hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def _window(now: datetime, period: str) -> tuple[datetime, datetime]:
+    if period == "hour":
+        start = now.replace(minute=0, second=0, microsecond=0)
+        return start, start + timedelta(hours=1)
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1)
+
+
+class Storage:
+    """All database access. Create with `Storage.from_settings`, then `await init()`."""
+
+    def __init__(self, url: str, *, schema: str | None = None) -> None:
+        options: dict[str, Any] = {}
+        if schema:
+            options["execution_options"] = {"schema_translate_map": {None: schema}}
+        if url.startswith("sqlite"):
+            options["connect_args"] = {"timeout": 30}
+        self.engine: AsyncEngine = create_async_engine(url, **options)
+        self.dialect = self.engine.dialect.name
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._session = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Storage":
+        return cls(settings.database_url)
+
+    async def init(self) -> None:
+        """Create the tables that do not exist yet (first start)."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    # --- reports ------------------------------------------------------------
+    async def save_report(self, chat_id: int, cache_key: str | None, article: Article,
+                          report: Report) -> int:
+        # A fall-back offline report (the LLM failed) is not served again: next time may work.
+        row = ReportRow(chat_id=chat_id, cache_key=cache_key, language=report.language,
+                        reusable=report.llm_error is None, article_json=article.model_dump_json(),
+                        report_json=report.model_dump_json(), created_at=utcnow())
+        async with self._session.begin() as session:
+            session.add(row)
+            await session.flush()
+            return row.id
+
+    async def cached_report(self, cache_key: str, language: str, *,
+                            analyzer: str | None = None,
+                            max_age: timedelta) -> StoredReport | None:
+        """The newest reusable report for this input and language, from any chat."""
+        query = (select(ReportRow)
+                 .where(ReportRow.cache_key == cache_key, ReportRow.language == language,
+                        ReportRow.reusable.is_(True), ReportRow.created_at >= utcnow() - max_age)
+                 .order_by(ReportRow.created_at.desc()).limit(8))
+        async with self._session() as session:
+            for row in (await session.scalars(query)).all():
+                stored = _stored(row)
+                if analyzer is None or stored.report.analyzer == analyzer:
+                    return stored
+        return None
+
+    async def get_report(self, report_id: int, chat_id: int) -> StoredReport | None:
+        """A report, only for the chat it was made in."""
+        async with self._session() as session:
+            row = await session.get(ReportRow, report_id)
+        if row is None or row.chat_id != chat_id:
+            return None
+        return _stored(row)
+
+    # --- bot messages and threads ---------------------------------------------
+    async def link_message(self, chat_id: int, message_id: int, report_id: int, kind: str) -> None:
+        async with self._session.begin() as session:
+            await session.merge(BotMessageRow(chat_id=chat_id, message_id=message_id,
+                                              report_id=report_id, kind=kind, created_at=utcnow()))
+
+    async def report_for_message(self, chat_id: int, message_id: int) -> int | None:
+        async with self._session() as session:
+            row = await session.get(BotMessageRow, (chat_id, message_id))
+        return row.report_id if row else None
+
+    async def add_thread_message(self, report_id: int, chat_id: int, role: str, text: str) -> None:
+        async with self._session.begin() as session:
+            session.add(ThreadRow(report_id=report_id, chat_id=chat_id, role=role, text=text,
+                                  created_at=utcnow()))
+
+    async def thread(self, report_id: int, chat_id: int) -> list[ThreadMessage]:
+        query = (select(ThreadRow).where(ThreadRow.report_id == report_id,
+                                         ThreadRow.chat_id == chat_id)
+                 .order_by(ThreadRow.id))
+        async with self._session() as session:
+            rows = (await session.scalars(query)).all()
+        return [ThreadMessage(role=row.role, text=row.text) for row in rows]
+
+    # --- chat settings -----------------------------------------------------------
+    async def chat_settings(self, chat_id: int) -> ChatSettings:
+        async with self._session() as session:
+            row = await session.get(ChatSettingsRow, chat_id)
+        if row is None:
+            return ChatSettings(chat_id=chat_id)
+        return ChatSettings(chat_id=chat_id, **{name: getattr(row, name) for name in _SETTABLE})
+
+    async def update_chat_settings(self, chat_id: int, **changes: Any) -> ChatSettings:
+        unknown = set(changes) - _SETTABLE
+        if unknown:
+            raise ValueError(f"unknown chat settings: {sorted(unknown)}")
+        async with self._session.begin() as session:
+            row = await session.get(ChatSettingsRow, chat_id)
+            if row is None:
+                row = ChatSettingsRow(chat_id=chat_id, **{f.name: f.default for f in fields(ChatSettings)
+                                                          if f.name in _SETTABLE})
+                session.add(row)
+            for name, value in changes.items():
+                setattr(row, name, value)
+            row.updated_at = utcnow()
+        return await self.chat_settings(chat_id)
+
+    # --- quotas ------------------------------------------------------------------
+    async def consume_quota(self, user_id: int, chat_id: int, limits: QuotaLimits,
+                            *, now: datetime | None = None) -> None:
+        """Count one check for the user and the chat, or raise QuotaReached and count nothing.
+
+        All four counters go up in one transaction that is rolled back when any of them
+        passes its limit, so concurrent checks can never overshoot a quota.
+        """
+        now = now or utcnow()
+        checks = [("user", user_id, "hour", limits.user_per_hour),
+                  ("user", user_id, "day", limits.user_per_day),
+                  ("chat", chat_id, "hour", limits.chat_per_hour),
+                  ("chat", chat_id, "day", limits.chat_per_day)]
+        async with self._session.begin() as session:
+            for scope, subject, period, limit in checks:
+                start, end = _window(now, period)
+                count = await self._increment(session, scope, subject, period, start)
+                if count > limit:  # raising inside begin() rolls every increment back
+                    raise QuotaReached(scope, period, limit, end)
+
+    async def _increment(self, session: Any, scope: str, subject: int, period: str,
+                         start: datetime) -> int:
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = insert(QuotaRow).values(scope=scope, subject_id=subject, period=period,
+                                            window_start=start, count=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=["scope", "subject_id", "period", "window_start"],
+            set_={"count": QuotaRow.count + 1},
+        ).returning(QuotaRow.count)
+        return int((await session.execute(statement)).scalar_one())
+
+    async def quota_used(self, scope: str, subject_id: int, period: str,
+                         *, now: datetime | None = None) -> int:
+        start, _ = _window(now or utcnow(), period)
+        async with self._session() as session:
+            row = await session.get(QuotaRow, (scope, subject_id, period, start))
+        return row.count if row else 0
+
+    # --- retention ------------------------------------------------------------------
+    async def purge(self, older_than: datetime) -> PurgeCounts:
+        """Delete everything created before `older_than` (chat settings are kept)."""
+        counts = PurgeCounts()
+        async with self._session.begin() as session:
+            counts.thread = (await session.execute(
+                delete(ThreadRow).where(ThreadRow.created_at < older_than))).rowcount or 0
+            counts.messages = (await session.execute(
+                delete(BotMessageRow).where(BotMessageRow.created_at < older_than))).rowcount or 0
+            counts.reports = (await session.execute(
+                delete(ReportRow).where(ReportRow.created_at < older_than))).rowcount or 0
+            # Counters older than a day are never read again.
+            counts.quota = (await session.execute(
+                delete(QuotaRow).where(QuotaRow.window_start < utcnow() - timedelta(days=2))
+            )).rowcount or 0
+        return counts
+
+    async def purge_expired(self, retention_days: int, *, now: datetime | None = None) -> PurgeCounts:
+        return await self.purge((now or utcnow()) - timedelta(days=retention_days))
+
+    async def forget_chat(self, chat_id: int) -> int:
+        """Delete every row about this chat: reports, threads, message links, settings, counters."""
+        async with self._session.begin() as session:
+            total = 0
+            for statement in (
+                delete(ThreadRow).where(ThreadRow.chat_id == chat_id),
+                delete(BotMessageRow).where(BotMessageRow.chat_id == chat_id),
+                delete(ReportRow).where(ReportRow.chat_id == chat_id),
+                delete(ChatSettingsRow).where(ChatSettingsRow.chat_id == chat_id),
+                delete(QuotaRow).where(QuotaRow.scope == "chat", QuotaRow.subject_id == chat_id),
+            ):
+                total += (await session.execute(statement)).rowcount or 0
+        return total
+
+    async def count_rows(self, chat_id: int) -> int:
+        """How many content rows a chat has (for /privacy and tests)."""
+        async with self._session() as session:
+            total = 0
+            for model in (ReportRow, BotMessageRow, ThreadRow):
+                total += int(await session.scalar(
+                    select(func.count()).select_from(model).where(model.chat_id == chat_id)) or 0)
+        return total
+
+
+def _stored(row: ReportRow) -> StoredReport:
+    return StoredReport(id=row.id, chat_id=row.chat_id,
+                        article=Article.model_validate_json(row.article_json),
+                        report=Report.model_validate_json(row.report_json),
+                        created_at=row.created_at)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers proceed while one writer commits; NORMAL skips an fsync per commit.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def report_json_bytes(report: Report) -> bytes:
+    """The full report as a pretty JSON file's bytes (the Report button)."""
+    return json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2).encode("utf-8")
