@@ -219,3 +219,45 @@ def _fit(title: str, items: list[str], lab: dict[str, str], limit: int = TELEGRA
         out.append(item)
         size += len(item) + 1
     return "\n".join(out) if items else title + "\n—"
+
+
+_HTML_PIECE = re.compile(r"<(/?)([a-zA-Z]+)[^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[^<&]+|[<&]")
+
+
+def clip_html(markup: str, limit: int = TELEGRAM_LIMIT) -> str:
+    """Cut Telegram HTML to at most `limit` characters without splitting a tag or an entity.
+
+    Tags still open at the cut are closed, and an ellipsis marks it. For text the caller
+    already escaped (e.g. a follow-up answer built with `html.escape`).
+    """
+    if len(markup) <= limit:
+        return markup
+    out: list[str] = []
+    open_tags: list[str] = []
+    size = 0
+    budget = limit - 1  # room for the ellipsis
+    for match in _HTML_PIECE.finditer(markup):
+        piece = match.group(0)
+        closing = "".join(f"</{t}>" for t in reversed(open_tags))
+        if match.group(2):  # a tag
+            name = match.group(2).lower()
+            extra = piece if match.group(1) else piece + f"</{name}>"
+            if size + len(extra) + len(closing) > budget:
+                break
+            out.append(piece)
+            size += len(piece)
+            if match.group(1):
+                if name in open_tags:
+                    open_tags.remove(name)
+            else:
+                open_tags.append(name)
+            continue
+        room = budget - size - len(closing)
+        if len(piece) <= room:
+            out.append(piece)
+            size += len(piece)
+            continue
+        if not piece.startswith("&") and room > 0:  # plain text splits anywhere; entities never
+            out.append(piece[:room])
+        break
+    return "".join(out).rstrip() + "…" + "".join(f"</{t}>" for t in reversed(open_tags))

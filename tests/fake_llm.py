@@ -35,7 +35,7 @@ import pytest
 class RecordedRequest:
     method: str
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names in lower case
     json: Any
     time: float  # time.monotonic() when it arrived
 
@@ -132,7 +132,8 @@ class FakeLLM:
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     # --- scripting -------------------------------------------------------------
     def push(self, *behaviours: Behaviour) -> "FakeLLM":
@@ -190,8 +191,8 @@ class FakeLLM:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = None
-                request = RecordedRequest("POST", self.path, dict(self.headers), body,
-                                          time.monotonic())
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                request = RecordedRequest("POST", self.path, headers, body, time.monotonic())
                 if not self.path.endswith("/chat/completions"):
                     self._send(error(404, f"no route {self.path}"))
                     return
