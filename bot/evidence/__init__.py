@@ -308,12 +308,15 @@ def _red_flags(ev: _Evidence, sources: list[Source], claims: list[Claim]) -> lis
     headline = _headline_support(ev)
     if headline:
         add("headline_not_supported", headline)
-    if anonymous:
-        names = ", ".join(f"“{s.mention}”" for s in anonymous[:3])
+    lede_ids = _lede_source_ids(ev)
+    # Unnamed bystanders (a neighbour, witnesses) are ordinary reporting unless the story
+    # rests on them; unnamed insiders, officials and experts always deserve the flag.
+    telling = [s for s in anonymous if not _is_lay(ev, s) or s.id in lede_ids]
+    if telling:
+        names = ", ".join(f"“{s.mention}”" for s in telling[:3])
         add("anonymous_sourcing",
-            f"{len(anonymous)} unnamed source{'s' if len(anonymous) > 1 else ''}: {names}.")
-    relayed = [s for s in sources if s.via and ev_kind(sources, s.via) == "outlet"
-               and s.kind == "anonymous"]
+            f"{len(telling)} unnamed source{'s' if len(telling) > 1 else ''}: {names}.")
+    relayed = [s for s in telling if s.via and ev_kind(sources, s.via) == "outlet"]
     outlet_claims = [c for c in claims if c.source_ids and all(
         ev_kind(sources, sid) == "outlet" for sid in c.source_ids)]
     if relayed or outlet_claims:
@@ -357,6 +360,24 @@ def _red_flags(ev: _Evidence, sources: list[Source], claims: list[Claim]) -> lis
             add("no_date", "The page gives no publication date.")
     del on_record
     return flags
+
+
+def _found(ev: _Evidence, source: Source) -> Found | None:
+    key = next((k for k, v in ev.ids.items() if v == source.id), None)
+    return ev.smap.sources.get(key) if key else None
+
+
+def _is_lay(ev: _Evidence, source: Source) -> bool:
+    found = _found(ev, source)
+    return bool(found) and found.head in lx.LAY_HEADS
+
+
+def _lede_source_ids(ev: _Evidence) -> set[str]:
+    """Sources of the headline and the first two sentences of the body."""
+    body = [s for s in ev.sentences if not s.is_headline][:2]
+    heads = [s for s in ev.sentences if s.is_headline]
+    return {ev.ids[k] for s in heads + body for k in ev.smap.by_sentence.get(s.index, [])
+            if k in ev.ids}
 
 
 def _is_study(name: str) -> bool:
@@ -453,40 +474,73 @@ def _later_via(source: Found, ev: _Evidence) -> str | None:
 # --- rating, summary, next steps ---------------------------------------------
 
 _FLAG_WEIGHTS = {
-    "headline_not_supported": 0.75, "relayed_report": 0.75, "rumour_language": 0.75,
-    "vague_authority": 0.75, "unidentified_study": 0.5, "unsourced_claims": 0.5,
-    "emotive_language": 0.75, "call_to_action": 1.0, "aggregator_copy": 0.5,
-    "single_source": 0.5, "no_byline": 0.25, "no_date": 0.25, "anonymous_sourcing": 0.0,
+    "call_to_action": 1.0, "headline_not_supported": 0.5, "relayed_report": 0.5,
+    "rumour_language": 0.5, "vague_authority": 0.5, "unidentified_study": 0.5,
+    "unsourced_claims": 0.5, "emotive_language": 0.5, "aggregator_copy": 0.5,
+    "single_source": 0.5, "anonymous_sourcing": 0.25, "no_byline": 0.25, "no_date": 0.25,
 }
 
 
+# Flags about sourcing often describe one weakness from several sides (an anonymous source,
+# relayed by another outlet, carrying the headline): the worst counts, the rest a little.
+_SOURCING_FLAGS = {"anonymous_sourcing", "relayed_report", "headline_not_supported",
+                   "single_source", "vague_authority", "unidentified_study", "unsourced_claims"}
+
+
+def _flag_penalty(flags: list[RedFlag]) -> float:
+    sourcing = sorted((_FLAG_WEIGHTS.get(f.code, 0.5) for f in flags if f.code in _SOURCING_FLAGS),
+                      reverse=True)
+    other = sum(_FLAG_WEIGHTS.get(f.code, 0.5) for f in flags if f.code not in _SOURCING_FLAGS)
+    if not sourcing:
+        return other
+    return other + min(1.0, sourcing[0] + 0.25 * (len(sourcing) - 1))
+
+
+def _on_record(source: Source) -> bool:
+    return source.kind in _ON_RECORD or (
+        source.kind == "document" and not source.name.startswith("unidentified"))
+
+
 def _rating(sources: list[Source], claims: list[Claim], flags: list[RedFlag]) -> Rating:
-    named = [s for s in sources if s.kind in _ON_RECORD
-             or s.kind == "document" and not s.name.startswith("unidentified")]
-    anonymous = [s for s in sources if s.kind == "anonymous"]
-    score = 3.0 + min(len(named), 4) * 0.4 - min(len(anonymous) * 0.5, 1.5)
-    score -= sum(_FLAG_WEIGHTS.get(f.code, 0.5) for f in flags)
+    """1-5 from what the claims rest on, less the red flags.
+
+    The base is the share of claims a reader can trace to a named, on-record source (a
+    claim resting only on another outlet counts half: the report exists but is second-hand),
+    minus the share that cannot be checked at all; each red flag then costs a little, a call
+    to action the most. Anonymous sourcing costs little on its own: good reporting uses it.
+    """
+    by_id = {s.id: s for s in sources}
+    total = len(claims) or 1
+    on_record = sum(any(_on_record(by_id[i]) for i in c.source_ids if i in by_id) for c in claims)
+    relayed = sum(bool(c.source_ids) and all(by_id[i].kind == "outlet" for i in c.source_ids
+                                             if i in by_id) for c in claims)
+    unverifiable = sum(c.verifiability == "unverifiable" for c in claims)
+    share = (on_record + 0.5 * relayed) / total
+    score = 2.5 + 2.5 * share - 1.0 * unverifiable / total
     if not sources:
-        score -= 1.0
+        score -= 0.5
+    score -= _flag_penalty(flags)
     final = max(1, min(5, int(score + 0.5)))
+
     good: list[str] = []
     bad: list[str] = []
-    if named:
-        good.append(f"{len(named)} named or documented source{'s' if len(named) > 1 else ''}")
-    if anonymous:
-        bad.append(f"{len(anonymous)} unnamed source{'s' if len(anonymous) > 1 else ''}")
+    if claims and on_record:
+        good.append(f"{on_record} of {len(claims)} claims rest on named, on-record sources")
+    elif claims:
+        bad.append("no claim rests on a named, on-record source")
+    if relayed:
+        bad.append(f"{relayed} only on another outlet's report")
+    if unverifiable:
+        bad.append(f"{unverifiable} cannot be checked")
     if not sources:
         bad.append("no sources at all")
     worst = [f.code.replace("_", " ") for f in sorted(
-        flags, key=lambda f: -_FLAG_WEIGHTS.get(f.code, 0.5)) if _FLAG_WEIGHTS.get(f.code, 0.5)]
+        flags, key=lambda f: -_FLAG_WEIGHTS.get(f.code, 0.5))]
     if worst:
-        bad.insert(0, ", ".join(worst[:3]))
-    unverifiable = sum(c.verifiability == "unverifiable" for c in claims)
-    if claims:
-        bad.append(f"{unverifiable} of {len(claims)} claims unverifiable")
+        bad.insert(0, "red flags: " + ", ".join(worst[:3]))
     # Lead with what decides the score: the weaknesses when it is low, the strengths when high.
     reasons = bad + good if final <= 3 else good + bad
-    text = "; ".join(reasons) + "."
+    text = "; ".join(reasons) + "." if reasons else "Too little text to judge."
     return Rating.from_score(final, text[0].upper() + text[1:])
 
 

@@ -23,7 +23,12 @@ SPEECH_VERBS = (
     "acknowledged", "conceded", "dismissed", "alleged", "alleges", "concluded", "concludes",
     "disclosed", "stressed", "cautioned", "maintained", "asserted", "testified",
     "proposes", "proposed", "recommends", "recommended", "called", "calls", "described",
-    "describes", "accused", "accuses",
+    "describes", "accused", "accuses", "questioned", "questions", "disputed", "disputes",
+    "challenged", "criticised", "criticized", "criticises", "criticizes", "welcomed",
+    "welcomes", "praised", "agreed", "agree", "agrees", "fear", "fears", "feared", "believe",
+    "believed", "expect", "expects", "doubt", "doubts", "pointed out", "points out",
+    "rejected", "rejects", "replied", "responded", "commented", "emphasised", "emphasized",
+    "told reporters", "vowed", "promised", "pledged", "hinted", "speculated",
 )
 # Verbs of doing research: they attribute only when the subject is a researcher or a study
 # ("researchers at X followed 48,000 adults"), never for "police followed the suspect".
@@ -37,7 +42,9 @@ RESEARCH_HEADS = {"researchers", "researcher", "scientists", "scientist", "team"
 PASSIVE_PARTICIPLES = {"said", "told", "reported", "found", "admitted", "claimed", "confirmed",
                        "denied", "estimated", "shown", "warned", "urged", "described", "called",
                        "accused", "alleged", "noted", "revealed", "announced", "proposed",
-                       "recommended", "posted", "shared", "quoted"}
+                       "recommended", "posted", "shared", "quoted", "believed", "feared",
+                       "questioned", "disputed", "challenged", "criticised", "criticized",
+                       "welcomed", "praised", "rejected", "expected", "promised"}
 SOCIAL_VERBS = ("posted", "tweeted", "shared", "wrote")
 
 # Verbs whose subject is a text rather than a person: "a study found", "figures show".
@@ -167,11 +174,20 @@ OUTLETS = {
     "the express", "express", "daily express", "the metro", "metro", "evening standard",
     "the scotsman", "the herald", "the sunday times", "the daily telegraph", "npr", "pbs",
     "usa today", "los angeles times", "la times", "the australian", "abc news", "cnbc",
-    "business insider", "insider", "the verge", "techcrunch", "wired", "vox", "semafor",
+    "business insider", "the verge", "techcrunch", "wired", "vox", "semafor",
     "the information", "nikkei", "south china morning post", "scmp", "dw", "france 24",
     "euronews", "rte", "rfe/rl", "radio free europe", "kyiv independent", "ukrainska pravda",
     "the new yorker", "rolling stone", "variety", "the hollywood reporter", "tmz", "people",
     "daily star", "the daily star", "dailymail", "the i", "gb news", "lbc", "talksport",
+    "the athletic", "athletic", "espn", "sky sports", "bbc sport", "goal.com", "heat", "ok!",
+    "hello!", "the daily beast", "daily beast", "the intercept", "propublica", "bbc news",
+    "the mail on sunday", "the sunday telegraph", "the sunday mirror", "sunday mirror",
+    "the new york post", "new york post", "ny post", "the washington times", "the times of india",
+    "the hindu", "haaretz", "the jerusalem post", "al arabiya", "anadolu", "efe", "ansa",
+    "dpa", "pa media", "press association", "the canadian press", "cbc", "ctv", "the age",
+    "sydney morning herald", "the irish times", "irish independent", "bloomberg news",
+    "marketwatch", "barron's", "forbes", "fortune", "cnet", "ars technica", "engadget",
+    "the register", "404 media", "puck", "the free press", "daily record", "the national",
 }
 OUTLET_WORDS = {
     "gazette", "times", "post", "herald", "tribune", "journal", "mirror", "mail", "express",
@@ -193,9 +209,9 @@ SOCIAL_PLATFORMS = {
     "wechat": "WeChat", "discord": "Discord", "twitch": "Twitch",
 }
 SOCIAL_CONTEXT = re.compile(
-    r"\b(?:on|via|to|in a (?:post|video|message|tweet|story|rant|statement) on)\s+"
+    r"\b(?i:on|via|to|in a (?:post|video|message|tweet|story|rant|statement) on)\s+"
     r"(?:the\s+)?(?:(?:app|platform|site|social network|messaging app|social media site)\s+)?"
-    r"(Truth Social|[A-Z][A-Za-z]+)\b"
+    r"(Truth Social|[A-Z][A-Za-z]*)\b"
 )
 SOCIAL_WORDS = re.compile(r"\b(tweet(?:ed|s)?|posted|post|video|message|story|rant|caption|"
                           r"livestream|channel|account|feed)\b", re.I)
@@ -296,6 +312,7 @@ STOP_CAPS = {
 RUMOUR_HEDGES = (
     r"rumou?red", r"rumou?rs?", r"reportedly", r"allegedly", r"alleged", r"purportedly",
     r"(?:is|are|was|were|it['’]s|it is)\s+said\s+to\s+be", r"said\s+to\s+be", r"speculation",
+    r"(?:not\s+)?(?:thought|believed|understood)\s+to\s+be",
     r"speculated", r"unconfirmed", r"unverified", r"claims?", r"claimed", r"claiming",
     r"is\s+understood\s+to", r"it\s+is\s+understood", r"tipped\s+to", r"linked\s+with",
     r"according\s+to\s+(?:media\s+|press\s+|unconfirmed\s+)?reports",
@@ -308,7 +325,8 @@ UNCERTAINTY_HEDGES = (
     r"(?:more|most)\s+likely", r"likely\s+to", r"expected\s+to", r"set\s+to",
     r"about(?=\s+[$£€]?\d)", r"around(?=\s+[$£€]?\d)", r"as\s+many\s+as", r"up\s+to(?=\s+[$£€]?\d)",
     r"estimated", r"suggests?", r"(?:is|are)\s+feared", r"fears?\s+(?:that|over)",
-    r"linked\s+to", r"associated\s+with", r"roughly(?=\s+[$£€]?\d)", r"nearly(?=\s+[$£€]?\d)",
+    r"linked\s+to", r"associated\s+with", r"roughly", r"approximately", r"an\s+estimated",
+    r"nearly(?=\s+[$£€]?\d)", r"(?:not\s+)?expected\s+to",
     r"on\s+course\s+to", r"poised\s+to",
 )
 RUMOUR_WORDS = re.compile(

@@ -158,17 +158,27 @@ def _is_org(name: str) -> bool:
     return bool(re.fullmatch(r"[A-Z]{2,6}", name.strip()))
 
 
+def _title_mid_sentence(text: str, start: int, run: str) -> bool:
+    """'according to The Athletic': a capital 'The' inside a sentence marks a title."""
+    if not run.startswith("The ") or len(run.split()) > 4:
+        return False
+    before = text[max(0, start - 3):start]
+    if not re.search(r"[a-z,]\s+$", before):
+        return False
+    return not _is_org(run[4:])
+
+
 class _Registry:
     """Named entities of the whole text, classified once, for resolving short names."""
 
     def __init__(self, text: str) -> None:
         self.entities: list[_Entity] = []
-        for _, _, run in _cap_sequences(text):
+        for start, _, run in _cap_sequences(text):
             role, words = _strip_titles(run.split())
             if not words:
                 continue
             name = " ".join(_possessive(w) if i == len(words) - 1 else w for i, w in enumerate(words))
-            if _is_outlet(name, " ".join(role)):
+            if _is_outlet(name, " ".join(role)) or _title_mid_sentence(text, start, run):
                 kind = "outlet"
             elif _is_org(name):
                 kind = "org"
@@ -265,6 +275,10 @@ def _anonymous(phrase: str, offset: int) -> _Candidate | None:
                       modifiers=modifiers)
 
 
+_DOC_OWNER = re.compile(r"\s+(?:by|from|of|for|published in|in)\s+(?:the\s+)?"
+                        r"[A-Z][\w’'\-]*(?:\s+(?:of|for|and|&)?\s*[A-Z][\w’'\-]*)*")
+
+
 def _document(phrase: str, offset: int) -> _Candidate | None:
     lower = phrase.lower()
     if lx.OUTLET_REPORT.search(phrase):
@@ -295,12 +309,20 @@ def _document(phrase: str, offset: int) -> _Candidate | None:
     if verbish:
         span_offset += verbish.end()
         span = span[verbish.end():]
+    owner = _DOC_OWNER.match(phrase, span_offset - offset + len(span))
+    if owner:
+        span = phrase[span_offset - offset:owner.end()]
     name = _DETERMINER.sub("", span).strip()
     if not name:
         return None
     identified = bool(re.search(r"[A-Z]", name)) or bool(re.search(r"[’']s\b", span)) or bool(
-        re.search(r"\b(?:published in|in the journal|by researchers at|by [A-Z])", phrase)
+        re.search(r"\b(?:published in|in the journal|by researchers at|(?:by|from|for) (?:the )?[A-Z])",
+                  phrase)
     )
+    # Public records are checkable even without a title: court documents, council minutes.
+    identified = identified or bool(re.search(
+        r"\b(?:court|council|police|government|official|parliamentary|regulatory|annual|"
+        r"public|census|inquest|planning|company|stock exchange|sec)\b", name, re.I))
     definite = bool(re.match(r"the\b", span.strip(), flags=re.I)) and not identified
     return _Candidate("coref_doc" if definite else "document", name=name, mention=span.strip(),
                       offset=span_offset, identified=identified, head=head)
@@ -358,11 +380,16 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
             and not (r[0] == 0 and r[2].lower() in _COMMON_NOUNS | lx.COMMON_MODIFIERS)]
     document = _document(phrase, offset)
     if document and (document.kind in ("outlet", "named_org") or not _person_run(runs, phrase)
-                     or _head_after_runs(phrase, document.head, runs)):
+                     or _head_after_runs(phrase, document.head, runs)
+                     or re.search(rf"\b{re.escape(document.head)}\s+(?:[a-z]+\s+)?(?:by|from|of|for)"
+                                  r"\s+(?:the\s+)?[A-Z]", phrase, flags=re.I)):
         return document
     anonymous = _anonymous(phrase, offset)
     if anonymous and (not _person_run(runs, phrase) or _name_in_tail(phrase, anonymous.head, runs)):
         return anonymous
+    affiliated = _affiliated_person(phrase, offset, runs, registry)
+    if affiliated:
+        return affiliated
     if runs:
         start, end, run = runs[-1]
         role_words, words = _strip_titles(run.split())
@@ -384,7 +411,7 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
         entity = registry.resolve(name)
         if _is_outlet(name, role or "") or (entity and entity.kind == "outlet"):
             name = entity.name if entity else name
-            if re.search(r"\bthe\s+$", phrase[:start], flags=re.I):
+            if re.search(r"\bthe\s+$", phrase[:start], flags=re.I) or run.startswith("The "):
                 name = _with_article(name)
             return _Candidate("outlet", name=name, mention=mention, offset=mention_start)
         if _is_org(name) or (entity and entity.kind == "org"):
@@ -408,6 +435,23 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
     if definite and (definite.group(1) in lx.ROLE_NOUNS or definite.group(1).endswith("-old")):
         return _Candidate("coref_person")
     return None
+
+
+_AFFILIATION = re.compile(r"(?P<person>.*?[A-Z][\w’'\-]+)\s+(?:of|at|from)\s+(?:the\s+)?[A-Z].*$")
+
+
+def _affiliated_person(phrase: str, offset: int, runs: list[tuple[int, int, str]],
+                       registry: _Registry) -> _Candidate | None:
+    """'Professor Marco Ferri of the University of Padua': the person, with the body as role."""
+    match = _AFFILIATION.match(phrase)
+    if not match or len(runs) < 2:
+        return None
+    person = classify(match.group("person"), offset, registry)
+    if not person or person.kind != "named_person":
+        return None
+    affiliation = phrase[match.end("person"):].strip()
+    person.role = f"{person.role} {affiliation}" if person.role else affiliation.split(" ", 1)[1]
+    return person
 
 
 _COMMON_NOUNS = set(lx.ANONYMOUS_HEADS) | set(lx.DOCUMENT_HEADS) | lx.ROLE_NOUNS
@@ -538,6 +582,12 @@ def _subject_after(sentence: Sentence, verb_end: int) -> tuple[str, int] | None:
 _RESEARCH = re.compile(
     r"\b(?:" + "|".join(re.escape(v) for v in lx.RESEARCH_VERBS) + r")\b"
 )
+_WRITTEN = re.compile(
+    r"\b(?:in|via)\s+(?:an?|the|his|her|their|its)\s+(?P<doc>(?:[\w\-]+\s+){0,2}?"
+    r"(?:memo|memorandum|letter|email|e-mail|note|blog post|filing|submission|newsletter))\b",
+    re.I)
+_SEEN_BY = re.compile(r"[^.;]*?\b(?:seen|obtained|reviewed|verified|shared with|leaked to)"
+                      r"\s+(?:by\s+)?((?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)")
 _CITING = re.compile(r",?\s+(?:citing|quoting|based on)\s+", re.I)
 _PUBLISHED_IN = re.compile(
     r"\s*,?\s+(?:(?:published|released|issued|reported|presented)\s+(?:in|by|at|on)|in|by|from|"
@@ -784,6 +834,7 @@ class SourceFinder:
                 if not cited.via_key:
                     cited.via_key = keys[-1]
                 keys.append(key)
+        keys += self._written_documents(sentence, keys)
         for match in _TOLD.finditer(sentence.text):
             if match.group(0).lower().startswith("told"):
                 continue
@@ -808,6 +859,36 @@ class SourceFinder:
         for key in keys:
             if key in self.result.sources:
                 self.result.attach(sentence.index, key)
+
+    def _written_documents(self, sentence: Sentence, keys: list[str]) -> list[str]:
+        """'told staff in an internal memo, seen by The Verge': the memo, via the outlet."""
+        speakers = [k for k in keys if self.result.sources[k].kind in (
+            "named_person", "named_org", "anonymous")]
+        added: list[str] = []
+        for match in _WRITTEN.finditer(sentence.text):
+            if not speakers:
+                break
+            speaker = self.result.sources[speakers[0]]
+            words = match.group("doc")
+            owner = speaker.name.split()[-1] if speaker.kind == "named_person" else speaker.name
+            cand = _Candidate("document", name=f"{owner}'s {words}" if speaker.kind != "anonymous"
+                              else words, mention=match.group(0).strip(),
+                              offset=sentence.start + match.start(), head=words.split()[-1],
+                              identified=speaker.kind != "anonymous")
+            seen = _SEEN_BY.match(sentence.text, match.end())
+            if not seen and speaker.kind != "anonymous":
+                continue  # the author speaks through it: one source, not two
+            key = self._add(cand, sentence)
+            added.append(key)
+            if seen:
+                outlet = classify(seen.group(1), sentence.start + seen.start(1), self.registry)
+                if outlet and outlet.kind in ("outlet", "named_org"):
+                    outlet.kind = "outlet"
+                    outlet_key = self._add(outlet, sentence)
+                    if not self.result.sources[key].via_key:
+                        self.result.sources[key].via_key = outlet_key
+                    added.append(outlet_key)
+        return added
 
     def _published_in(self, cand: _Candidate, sentence: Sentence) -> None:
         """'a study published in the BMJ': a named venue makes the study identifiable."""
