@@ -31,20 +31,37 @@ _LINK_MESSAGE_WORDS = 30
 
 
 def read_input(data: bytes, settings: Settings) -> str:
-    """Bytes from a file or stdin as text, or InputError with the reason."""
-    if looks_binary(data):
-        raise InputError("That file is not text (it looks binary). Send the article's text or a link.")
+    """Bytes from a file or stdin as text, or InputError with the reason.
+
+    UTF-8 first; other encodings (a Latin-1 or Windows-1251 file) are detected with
+    charset-normalizer rather than refused, since they are text all the same.
+    """
     if len(data) > settings.max_input_chars * 4:
         raise InputError(_too_long(settings))
+    binary = InputError("That file is not text (it looks binary). Send the article's text or a link.")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a BOM (Windows "Unicode" files)
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise binary from None
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        if b"\x00" in data[:8192]:
+            raise binary from None
         from charset_normalizer import from_bytes
 
         best = from_bytes(data).best()
         if best is None:
-            raise InputError("That file's text encoding could not be read. Save it as UTF-8.") from None
-        return str(best)
+            raise InputError("That file's text encoding could not be read. "
+                             "Save it as UTF-8.") from None
+        text = str(best)
+        if looks_binary(text.encode("utf-8")):
+            raise binary from None
+        return text
+    if looks_binary(data):
+        raise binary
+    return text
 
 
 def _too_long(settings: Settings) -> str:

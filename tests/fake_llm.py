@@ -13,7 +13,8 @@ behaviour from a queue (or `default` once the queue is empty) and every request 
 
 Behaviours: `reply(content, ...)`, `error(status, ...)`, `hang(seconds)`, `delay(seconds,
 behaviour)`, or any callable `(RecordedRequest) -> behaviour` for answers that depend on the
-request (e.g. `reject_json_schema(then)`). Other modules import the fixture with
+request (e.g. `reject_json_schema(then)`). `analysis()`, `claim()` and `source()` build a
+valid analysis for `reply`. Other modules import the fixture with
 `from tests.fake_llm import fake_llm  # noqa: F401`.
 """
 
@@ -118,6 +119,39 @@ def reject_json_schema(then: Behaviour) -> Callable[[RecordedRequest], Behaviour
         return then
 
     return decide
+
+
+def analysis(*, summary: str = "The claims rest on named, on-record sources.",
+             score: int = 4, rationale: str = "Mostly named sources.",
+             claims: list[dict] | None = None, sources: list[dict] | None = None,
+             hedges: list[dict] | None = None, red_flags: list[dict] | None = None,
+             next_steps: list[str] | None = None) -> dict:
+    """A valid LLM analysis (bot.llm_analyzer.LLMAnalysis) for `reply(analysis(...))`.
+
+    Claims and sources may leave out fields: `claim(quote)` / `source(name, kind, mention)`
+    fill in the rest.
+    """
+    return {
+        "summary": summary,
+        "rating": {"score": score, "rationale": rationale},
+        "claims": claims if claims is not None else [],
+        "sources": sources if sources is not None else [],
+        "hedges": hedges if hedges is not None else [],
+        "red_flags": red_flags if red_flags is not None else [],
+        "next_steps": next_steps if next_steps is not None else ["Look for the original report."],
+    }
+
+
+def claim(quote: str, *, id: str = "c1", text: str | None = None, source_ids: list[str] | None = None,
+          verifiability: str = "partly", hedges: list[str] | None = None,
+          check: str = "Look for an on-record confirmation.") -> dict:
+    return {"id": id, "text": text or quote, "quote": quote, "source_ids": source_ids or [],
+            "verifiability": verifiability, "hedges": hedges or [], "check": check}
+
+
+def source(name: str, kind: str, mention: str, *, id: str = "s1", role: str | None = None,
+           via: str | None = None) -> dict:
+    return {"id": id, "name": name, "kind": kind, "role": role, "mention": mention, "via": via}
 
 
 class FakeLLM:
