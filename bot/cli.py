@@ -55,6 +55,11 @@ def _read_source(source: str, settings: Settings) -> str:
     if source.lower().startswith(("http://", "https://")):
         return source
     path = Path(source)
+    if not path.exists() and " " not in source and "." in source:
+        from .engine import link_of
+
+        if link_of(source):  # a bare link such as example.org/story
+            return source
     if not path.is_file():
         raise InputError(f"No such file: {source}")
     try:
@@ -78,9 +83,13 @@ async def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _fetch(args: argparse.Namespace, settings: Settings) -> int:
-    from .engine import load_article
+    from .fetch import fetch_article
+    from .urls import find_url
 
-    article = await load_article(args.url, settings)
+    url = find_url(args.url)
+    if url is None:
+        raise InputError(f"That is not a link: {args.url}")
+    article = await fetch_article(url, settings)
     if args.json:
         print(article.model_dump_json(indent=2))
     else:
@@ -102,6 +111,19 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     return run_bot(settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
 
 
+def _setting_names(exc: ValidationError) -> str:
+    """The environment names of the settings that failed, e.g. CREDBOT_LLM_TIMEOUT."""
+    names = []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err.get("loc") else ""
+        info = Settings.model_fields.get(field)
+        alias = getattr(info, "validation_alias", None) if info else None
+        choices = getattr(alias, "choices", None)
+        env = str(choices[0]) if choices else f"CREDBOT_{field.upper()}" if field else "?"
+        names.append(f"{env} ({err.get('msg', 'invalid')})")
+    return ", ".join(dict.fromkeys(names))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR,
@@ -109,9 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        bad = ", ".join(str(err["loc"][0]).upper() for err in exc.errors() if err.get("loc"))
-        print(f"credbot: invalid setting(s): {bad or exc.error_count()}. See .env.example.",
-              file=sys.stderr)
+        print(f"credbot: invalid setting {_setting_names(exc)}. See .env.example.", file=sys.stderr)
         return EXIT_INPUT
     try:
         if args.command == "check":

@@ -1,0 +1,138 @@
+"""bot.render: the concise card (plain and Telegram HTML) and the expandable sections."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from bot import evidence
+from bot.models import Article, ArticleInfo, Claim, Rating, RedFlag, Report, Source
+from bot.render import TELEGRAM_LIMIT, card_html, card_text, clip_html, section_html
+from tests.conftest import SEED_TEXT
+
+ALLOWED_TAGS = {"b", "i", "u", "s", "code", "pre", "blockquote"}
+EVIL = '<script>alert(1)</script> <a href="https://evil.example/x">click</a> AT&T &amp; &lt;b&gt;'
+
+
+def seed_report() -> Report:
+    return evidence.analyze(Article(text=SEED_TEXT.read_text(encoding="utf-8")))
+
+
+def tags(markup: str) -> set[str]:
+    return {m.lower() for m in re.findall(r"</?\s*([a-zA-Z][\w-]*)", markup)}
+
+
+def visible(markup: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+def evil_report(language: str = "en", claims: int = 3) -> Report:
+    return Report(
+        analyzer="llm", model="m", language=language, article=ArticleInfo(title=EVIL),
+        summary=f"Summary {EVIL}.", rating=Rating.from_score(2, f"Because {EVIL}"),
+        claims=[Claim(id=f"c{i}", text=EVIL, quote=f"quote {i} {EVIL}", grounded=i % 2 == 0,
+                      source_ids=["s1"], verifiability="partly", check=EVIL)
+                for i in range(claims)],
+        sources=[Source(id="s1", name=f"Name {EVIL}", kind="anonymous", role=EVIL, mention=EVIL)],
+        red_flags=[RedFlag(code="anonymous_sourcing", detail=EVIL)],
+        next_steps=[f"Step {EVIL}"],
+    )
+
+
+def test_seed_card_leads_with_the_relayed_anonymous_source() -> None:
+    card = card_text(seed_report())
+    assert len(card) <= 900
+    head = "\n".join(card.splitlines()[:2]).lower()
+    assert "anonymous source" in head and "mirror" in head
+    assert "relayed" in head
+    assert card.splitlines()[0].startswith("Credibility: 1/5")
+
+
+def test_seed_card_lists_the_named_checkable_statements() -> None:
+    card = card_text(seed_report())
+    for name in ("Zelensky", "Kadyrov", "Wallace"):
+        assert name in card
+
+
+def test_seed_html_card_fits_telegram_card_size() -> None:
+    markup = card_html(seed_report())
+    assert len(visible(markup)) <= 1000
+    assert tags(markup) <= ALLOWED_TAGS
+    assert "Mirror" in visible(markup)
+
+
+def test_model_output_is_escaped_everywhere_in_html() -> None:
+    report = evil_report()
+    outputs = [card_html(report)] + [section_html(report, s) for s in ("claims", "sources", "next_steps")]
+    for markup in outputs:
+        assert "<script" not in markup.lower()
+        assert "<a " not in markup.lower() and "<a>" not in markup.lower()
+        assert tags(markup) <= ALLOWED_TAGS, tags(markup)
+        assert "&lt;script&gt;" in markup
+        # "&amp;" written by the model is shown as typed, not decoded into "&".
+        assert "AT&amp;T" in markup
+        assert "&amp;amp;" in markup and "&amp;lt;b&amp;gt;" in markup
+    sources = section_html(report, "sources")
+    assert '&lt;a href="https://evil.example/x"&gt;' in sources
+
+
+def test_ungrounded_quotes_are_not_presented_as_the_articles_words() -> None:
+    report = evil_report(claims=2)  # c0 grounded, c1 not
+    claims = section_html(report, "claims")
+    blocks = claims.split("\n• ")
+    ungrounded = next(b for b in blocks if "quote 1" in b)
+    grounded = next(b for b in blocks if "quote 0" in b)
+    assert "not found in the article" in ungrounded
+    assert "“quote 1" not in ungrounded
+    assert "“quote 0" in grounded and "not found" not in grounded
+    assert "not found in the article" in card_text(report)
+
+
+def test_sections_stay_within_telegrams_limit_and_say_what_was_left_out() -> None:
+    report = evil_report(claims=200)
+    markup = section_html(report, "claims")
+    assert len(markup) <= TELEGRAM_LIMIT
+    assert re.search(r"and \d+ more", markup)
+    assert tags(markup) <= ALLOWED_TAGS
+    # Whole items only: every opened tag is closed.
+    for tag in ALLOWED_TAGS:
+        assert markup.count(f"<{tag}>") == markup.count(f"</{tag}>")
+
+
+def test_empty_sections_render() -> None:
+    report = evil_report(claims=0)
+    report.next_steps = []
+    assert section_html(report, "claims").startswith("<b>Claims</b>")
+    assert section_html(report, "next_steps").startswith("<b>Check next</b>")
+
+
+@pytest.mark.parametrize(("language", "label"), [
+    ("en", "Credibility"), ("ru", "Достоверность"), ("uk", "Достовірність"),
+    ("de", "Glaubwürdigkeit"), ("es", "Credibilidad"), ("fr", "Crédibilité"),
+    ("pt-BR", "Credibility"), ("xx", "Credibility"),
+])
+def test_labels_follow_the_report_language_with_english_fallback(language: str, label: str) -> None:
+    report = seed_report()
+    report.language = language
+    assert card_text(report).startswith(label)
+    assert card_html(report).startswith(f"<b>{label}")
+
+
+def test_card_html_respects_a_smaller_limit() -> None:
+    markup = card_html(seed_report(), limit=300)
+    assert len(visible(markup)) <= 300
+    assert markup.startswith("<b>Credibility")
+
+
+def test_clip_html_never_cuts_a_tag_or_an_entity() -> None:
+    markup = "<b>Hello &amp; wel</b>come <i>to &lt;script&gt; land</i> &#8212; end " * 3
+    for limit in range(1, len(markup) + 5):
+        clipped = clip_html(markup, limit)
+        assert len(clipped) <= max(limit, 1)
+        assert re.search(r"&[#\w]*$", re.sub(r"(</\w+>)+$", "", clipped).rstrip("…")) is None
+        assert re.search(r"<[^>]*$", clipped) is None
+        for tag in ("b", "i"):
+            assert clipped.count(f"<{tag}>") == clipped.count(f"</{tag}>")
+    assert clip_html(markup, len(markup)) == markup
