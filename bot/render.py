@@ -20,7 +20,7 @@ Section = Literal["claims", "sources", "next_steps"]
 TELEGRAM_LIMIT = 4096
 
 LABELS: dict[str, dict[str, str]] = {
-    "en": {"rating": "Credibility", "sources": "Sources", "claims": "Claims",
+    "en": {"rules": "rule-based analysis", "rating": "Credibility", "sources": "Sources", "claims": "Claims",
            "flags": "Red flags", "next": "Check next", "verifiable": "verifiable",
            "partly": "partly verifiable", "unverifiable": "unverifiable",
            "not_found": "not found in the article", "via": "via", "more": "and {n} more",
@@ -28,7 +28,7 @@ LABELS: dict[str, dict[str, str]] = {
            "anonymous": "anonymous", "outlet": "other outlets", "document": "documents",
            "social_media": "social posts", "offline": "offline analysis",
            "truncated": "article truncated for analysis", "forwarded": "Forwarded from"},
-    "ru": {"rating": "Достоверность", "sources": "Источники", "claims": "Утверждения",
+    "ru": {"rules": "по правилам", "rating": "Достоверность", "sources": "Источники", "claims": "Утверждения",
            "flags": "Тревожные признаки", "next": "Что проверить", "verifiable": "проверяемые",
            "partly": "частично проверяемые", "unverifiable": "непроверяемые",
            "not_found": "нет в статье", "via": "через", "more": "и ещё {n}",
@@ -36,7 +36,7 @@ LABELS: dict[str, dict[str, str]] = {
            "anonymous": "анонимные", "outlet": "другие СМИ", "document": "документы",
            "social_media": "посты в соцсетях", "offline": "офлайн-анализ",
            "truncated": "статья сокращена для анализа", "forwarded": "Переслано из"},
-    "uk": {"rating": "Достовірність", "sources": "Джерела", "claims": "Твердження",
+    "uk": {"rules": "за правилами", "rating": "Достовірність", "sources": "Джерела", "claims": "Твердження",
            "flags": "Тривожні ознаки", "next": "Що перевірити", "verifiable": "перевірювані",
            "partly": "частково перевірювані", "unverifiable": "неперевірювані",
            "not_found": "немає в статті", "via": "через", "more": "і ще {n}",
@@ -44,7 +44,7 @@ LABELS: dict[str, dict[str, str]] = {
            "anonymous": "анонімні", "outlet": "інші ЗМІ", "document": "документи",
            "social_media": "дописи в соцмережах", "offline": "офлайн-аналіз",
            "truncated": "статтю скорочено для аналізу", "forwarded": "Переслано з"},
-    "de": {"rating": "Glaubwürdigkeit", "sources": "Quellen", "claims": "Behauptungen",
+    "de": {"rules": "regelbasiert", "rating": "Glaubwürdigkeit", "sources": "Quellen", "claims": "Behauptungen",
            "flags": "Warnzeichen", "next": "Als Nächstes prüfen", "verifiable": "überprüfbar",
            "partly": "teilweise überprüfbar", "unverifiable": "nicht überprüfbar",
            "not_found": "nicht im Artikel", "via": "über", "more": "und {n} weitere",
@@ -52,7 +52,7 @@ LABELS: dict[str, dict[str, str]] = {
            "anonymous": "anonym", "outlet": "andere Medien", "document": "Dokumente",
            "social_media": "Social-Media-Beiträge", "offline": "Offline-Analyse",
            "truncated": "Artikel für die Analyse gekürzt", "forwarded": "Weitergeleitet von"},
-    "es": {"rating": "Credibilidad", "sources": "Fuentes", "claims": "Afirmaciones",
+    "es": {"rules": "según las reglas", "rating": "Credibilidad", "sources": "Fuentes", "claims": "Afirmaciones",
            "flags": "Señales de alerta", "next": "Qué comprobar", "verifiable": "verificables",
            "partly": "parcialmente verificables", "unverifiable": "no verificables",
            "not_found": "no está en el artículo", "via": "vía", "more": "y {n} más",
@@ -60,7 +60,7 @@ LABELS: dict[str, dict[str, str]] = {
            "anonymous": "anónimas", "outlet": "otros medios", "document": "documentos",
            "social_media": "publicaciones en redes", "offline": "análisis sin conexión",
            "truncated": "artículo recortado para el análisis", "forwarded": "Reenviado de"},
-    "fr": {"rating": "Crédibilité", "sources": "Sources", "claims": "Affirmations",
+    "fr": {"rules": "selon les règles", "rating": "Crédibilité", "sources": "Sources", "claims": "Affirmations",
            "flags": "Signaux d'alerte", "next": "À vérifier", "verifiable": "vérifiables",
            "partly": "en partie vérifiables", "unverifiable": "invérifiables",
            "not_found": "absent de l'article", "via": "via", "more": "et {n} de plus",
@@ -200,6 +200,8 @@ def section_html(report: Report, section: Section) -> str:
                 line += f", {_e(_clip(source.role, 80))}"
             if source.via and (via := report.source(source.via)):
                 line += f" ({_e(lab['via'])} {_e(via.name)})"
+            if source.evidence_kind:
+                line += f" [{_e(lab['rules'])}: {_e(lab[source.evidence_kind])}]"
             line += f"\n  “{_e(_clip(source.mention, 160))}”"
             items.append(line)
     else:

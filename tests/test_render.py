@@ -136,3 +136,18 @@ def test_clip_html_never_cuts_a_tag_or_an_entity() -> None:
         for tag in ("b", "i"):
             assert clipped.count(f"<{tag}>") == clipped.count(f"</{tag}>")
     assert clip_html(markup, len(markup)) == markup
+
+
+def test_every_language_has_every_label() -> None:
+    from bot.render import LABELS
+
+    for language, labels in LABELS.items():
+        assert set(labels) == set(LABELS["en"]), language
+
+
+def test_sources_section_shows_where_the_rules_disagree() -> None:
+    report = evil_report()
+    report.sources[0].kind = "named_person"
+    report.sources[0].evidence_kind = "anonymous"
+    markup = section_html(report, "sources")
+    assert "named people" in markup and "rule-based analysis: anonymous" in markup
