@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 
 from . import evidence
 from .errors import FetchError, InputError, LLMError
 from .grounding import ground
-from .llm import LLMClient
-from .llm_analyzer import analyze_with_llm
 from .models import Article, Report
 from .settings import Settings
 from .text import looks_binary, word_count
-from .tokens import truncate_article
+
+if TYPE_CHECKING:
+    from .llm import LLMClient
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,11 @@ async def analyze(article: Article, settings: Settings, *, language: str | None 
     offline_report = evidence.analyze(article, language=language)
     if offline or not settings.llm_configured:
         return offline_report
+    # Imported here: the offline path (and the CLI's start-up) never pays for the openai SDK.
+    from .llm import LLMClient
+    from .llm_analyzer import analyze_with_llm
+    from .tokens import truncate_article
+
     text, truncated = truncate_article(article.text, settings.max_article_tokens, settings.model)
     own_client = client is None
     client = client or LLMClient(settings)

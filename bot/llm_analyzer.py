@@ -8,6 +8,7 @@ offline evidence as hints. Its answer is validated against `LLMAnalysis`, then g
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 from typing import Literal
@@ -18,6 +19,9 @@ import prompts
 
 from .models import Article, Claim, Hedge, Rating, RedFlag, Report, Source, Usage
 from .llm import LLMClient
+from .tokens import count_tokens
+
+log = logging.getLogger(__name__)
 
 RedFlagCode = Literal[
     "anonymous_sourcing", "single_source", "relayed_report", "rumour_language",
@@ -130,6 +134,8 @@ async def analyze_with_llm(article: Article, text: str, evidence: Report, client
                            *, language: str, max_tokens: int) -> tuple[Report, Usage]:
     """The model's report for `text` (the article, already cut to budget), not yet grounded."""
     messages = build_messages(article, text, evidence, language)
+    log.info("LLM analysis: about %d prompt tokens, completion capped at %d",
+             sum(count_tokens(m["content"], client.model) for m in messages), max_tokens)
     result, usage = await client.complete_json(messages, LLMAnalysis, max_tokens=max_tokens)
     return to_report(result, evidence, client.model, language), usage
 
