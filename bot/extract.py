@@ -30,7 +30,12 @@ MIN_ARTICLE_WORDS = 15
 """Fewer words than this is not an article (a news brief has more; a headline alone has fewer)."""
 
 TEASER_MAX_WORDS = 400
-"""A page marked as paywalled whose readable text is shorter than this is only the teaser."""
+"""A page marked up as paywalled (schema.org isAccessibleForFree=false) whose readable text is
+shorter than this is only the teaser."""
+
+PROMPT_TEASER_MAX_WORDS = 150
+"""Without the markup, a subscribe-to-read prompt marks a teaser only when the text is this short:
+site-wide banners ("subscribe to keep reading our journalism") also sit above free articles."""
 
 PASTE = "Paste the article's text instead."
 NO_ARTICLE = f"I couldn't find an article on that page. {PASTE}"
@@ -55,26 +60,25 @@ _PAYWALL_PATTERNS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
     r"\bsubscribe (now )?(to|and) (continue|keep) reading\b",
     r"\b(to|and) continue reading\b.{0,60}\b(subscribe|subscription|sign in|log in|register)",
     r"\b(subscribe|sign in|log in|register)\b.{0,60}\bto (continue|keep) reading\b",
-    r"\balready (a )?(subscriber|member)\b",
     r"\b(this|the) (article|story|content) is (only )?(available|reserved|exclusive)"
     r" (to|for) (paying |our )?(subscribers|members)\b",
     r"\b(subscribers?|members?)[- ]only (article|content|story)\b",
     r"\bunlock (this|the full) (article|story)\b",
     r"\bto read (the|this) (full|whole|rest of the) (article|story)\b",
-    r"\bstart your free trial\b",
     r"\bcreate a free account to (continue|read)\b",
 ))
 FALLBACK_RATIO = 0.5
 _TRAFILATURA_OPTIONS = dict(with_metadata=True, include_comments=False, include_tables=True,
                             include_images=False, include_links=False)
 _FREE_FALSE = re.compile(r'"isAccessibleForFree"\s*:\s*"?(false|False|FALSE)"?')
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
 
 
 def plain_article(text: str, url: str) -> Article:
     """A text/plain page is its own article."""
     text = text.strip()
-    if word_count(text) < MIN_ARTICLE_WORDS:
+    if _words(text) < MIN_ARTICLE_WORDS:
         raise NotAnArticleError(NO_ARTICLE)
     return Article(text=text, url=url, site=urlsplit(url).hostname)
 
@@ -90,12 +94,13 @@ def html_article(html: str, url: str, *, content_language: str | None = None) ->
     paywalled = bool(_FREE_FALSE.search(html))
     page_text = _visible_text(tree)
     document = _extract(tree, url)
-    text = (document.text or "").strip() if document is not None else ""
-    words = word_count(text)
+    text = _without_title((document.text or "").strip(), document.title) if document else ""
+    words = _words(text)
     if words < TEASER_MAX_WORDS and _looks_like_consent_wall(text if words >= MIN_ARTICLE_WORDS
                                                               else page_text):
         raise NotAnArticleError(CONSENT)
-    if words < TEASER_MAX_WORDS and (paywalled or _has_paywall_prompt(page_text)):
+    if (paywalled and words < TEASER_MAX_WORDS) or (
+            words < PROMPT_TEASER_MAX_WORDS and _has_paywall_prompt(page_text)):
         raise NotAnArticleError(PAYWALL)
     if words < MIN_ARTICLE_WORDS:
         raise NotAnArticleError(NO_ARTICLE)
@@ -123,7 +128,7 @@ def _extract(tree: etree._Element, url: str) -> trafilatura.settings.Document | 
     broad = trafilatura.bare_extraction(tree, url=url, favor_recall=True, **_TRAFILATURA_OPTIONS)
     if precise is None or broad is None:
         return precise or broad
-    if word_count(precise.text or "") >= FALLBACK_RATIO * word_count(broad.text or ""):
+    if _words(precise.text or "") >= FALLBACK_RATIO * _words(broad.text or ""):
         return precise
     return broad
 
@@ -139,7 +144,7 @@ def telegram_article(html: str, url: str) -> Article:
     bodies = [node for node in message.find_class("tgme_widget_message_text")
               if "js-message_reply_text" not in (node.get("class") or "")]
     text = _telegram_text(bodies[0]) if bodies else ""
-    if word_count(text) < 3:
+    if _words(text) < 3:
         raise NotAnArticleError("That Telegram post has no text to check (only media). "
                                 "Describe or paste what it says instead.")
     channel = _first_text(message, "tgme_widget_message_owner_name")
@@ -154,6 +159,24 @@ def telegram_article(html: str, url: str) -> Article:
         published=_date(times[0]) if times else None,
         forwarded_from=forwarded,
     )
+
+
+def _without_title(text: str, title: str | None) -> str:
+    """The body without a first line that only repeats the headline (kept in Article.title)."""
+    first, _, rest = text.partition("\n")
+    if title and rest and _squash(first) == _squash(title):
+        return rest.strip()
+    return text
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().lower()
+
+
+def _words(text: str) -> int:
+    """Words, counting CJK characters as half a word each since those scripts use no spaces."""
+    cjk = len(_CJK.findall(text))
+    return word_count(_CJK.sub(" ", text)) + cjk // 2
 
 
 def _telegram_text(node: lxml.html.HtmlElement) -> str:
@@ -245,7 +268,7 @@ def _is_consent_host(url: str) -> bool:
 
 def _looks_like_consent_wall(text: str) -> bool:
     """Short text that talks mostly about cookies, consent and partners."""
-    if not text or word_count(text) > TEASER_MAX_WORDS:
+    if not text or _words(text) > TEASER_MAX_WORDS:
         return False
     return sum(1 for pattern in _CONSENT_PATTERNS if pattern.search(text)) >= 4
 

@@ -316,12 +316,15 @@ async def _read_page(response: httpx.Response, link: Link, settings: Settings) -
     body = await _read_body(response, settings.fetch_max_bytes)
     if not body.strip():
         raise NotAnArticleError("The page is empty. Paste the article's text instead.")
-    if looks_binary(body):
-        raise NotAnArticleError("The page is not an article (it holds binary data).")
+    binary = NotAnArticleError("The page is not an article (it holds binary data).")
+    if b"\x00" in body[:8192]:
+        raise binary
     if not media_type:
         media_type = "text/html" if re.search(rb"<(!doctype|html|body|p)\b", body[:4096], re.I) \
             else "text/plain"
     text, encoding = decode_body(body, content_type)
+    if looks_binary(text[:8192].encode("utf-8")):  # control characters, whatever the charset
+        raise binary
     return Page(link.url, status, media_type, text, encoding,
                 response.headers.get("content-language"))
 
