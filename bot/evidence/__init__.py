@@ -93,7 +93,22 @@ def analyze(article: Article, *, language: str = "en") -> Report:
         hedges=hedges,
         red_flags=flags,
         next_steps=_next_steps(ev, sources, claims, flags),
+        notes=_notes(text),
     )
+
+
+_ENGLISH_WORDS = {"the", "a", "an", "and", "of", "to", "in", "is", "was", "that", "for", "it",
+                  "on", "with", "as", "said", "he", "she", "they", "are", "by", "at", "be",
+                  "this", "have", "has", "from", "his", "her", "but", "not", "who", "will"}
+
+
+def _notes(text: str) -> list[str]:
+    """Say so when the text does not look English: the rules read English only."""
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    if len(words) >= 15 and sum(w in _ENGLISH_WORDS for w in words) / len(words) < 0.05:
+        return ["The offline analyzer reads English; this text does not look English, so "
+                "sources and hedges may be missed."]
+    return []
 
 
 def _first_line(text: str) -> str | None:
@@ -311,7 +326,9 @@ def _red_flags(ev: _Evidence, sources: list[Source], claims: list[Claim]) -> lis
     lede_ids = _lede_source_ids(ev)
     # Unnamed bystanders (a neighbour, witnesses) are ordinary reporting unless the story
     # rests on them; unnamed insiders, officials and experts always deserve the flag.
-    telling = [s for s in anonymous if not _is_lay(ev, s) or s.id in lede_ids]
+    # Plural appeals to a field ("experts say") are vague authority, flagged on their own.
+    telling = [s for s in anonymous if (not _is_lay(ev, s) or s.id in lede_ids)
+               and not _is_vague(ev.smap, s)]
     if telling:
         names = ", ".join(f"“{s.mention}”" for s in telling[:3])
         add("anonymous_sourcing",
@@ -324,7 +341,11 @@ def _red_flags(ev: _Evidence, sources: list[Source], claims: list[Claim]) -> lis
         add("relayed_report",
             "Key claims are relayed from other outlets (" + ", ".join(outlets) + ") rather "
             "than reported first-hand.")
-    rumours = [h.marker for h in ev.hedges if _is_rumour(h.marker)]
+    # "X claimed" is attribution with distance; "claims that ..." with no one behind it, and
+    # "reportedly", "rumoured", "said to be", are hearsay.
+    rumours = [m for index, markers in sorted(ev.hedges_by_sentence.items()) for m in markers
+               if _is_rumour(m) and not (re.match(r"claim", m, re.I)
+                                         and ev.smap.by_sentence.get(index))]
     if rumours:
         add("rumour_language", "Rumour wording: " + ", ".join(dict.fromkeys(
             r.lower() for r in rumours)) + ".")
@@ -392,7 +413,8 @@ def _is_vague(smap: SourceMap, source: Source) -> bool:
     found = next((f for f in smap.sources.values() if f.mention == source.mention), None)
     if not found:
         return False
-    if found.head not in lx.VAGUE_AUTHORITY_HEADS:
+    if found.head not in lx.VAGUE_AUTHORITY_HEADS and not (
+            found.head.endswith(("ologists", "ists", "icians")) and found.head not in lx.LAY_HEADS):
         return False
     # "Experts", "industry analysts", "one nutritionist": a field, never a who.
     # "two officials involved in the talks" or "analysts at Barclays" say who they are.
@@ -426,7 +448,9 @@ def _headline_support(ev: _Evidence) -> str | None:
     headline = " ".join(s.text for s in ev.sentences if s.is_headline)
     if not headline or len(re.findall(r"[\w’']+", headline)) < 4:
         return None
-    if re.search(r"\b(?:sources? say|reports? say|reportedly|claims?|according to|rumou?r)",
+    # A headline that names its source ("..., state media says") does not overclaim.
+    if re.search(r"\b(?:sources? say|reports? say|reportedly|claims?|according to|rumou?r)|"
+                 r",\s*(?:[\w’'\-]+\s+){1,4}(?:says|said|reports|reported|claims|warns|shows|finds)\s*$",
                  headline, re.I):
         return None
     return _lede_support(ev, headline=True)
@@ -520,7 +544,13 @@ def _rating(sources: list[Source], claims: list[Claim], flags: list[RedFlag]) ->
     if not sources:
         score -= 0.5
     score -= _flag_penalty(flags)
-    final = max(1, min(5, int(score + 0.5)))
+    # One or two voices cannot make a story "high": the ceiling rises with independent,
+    # on-record sources, and a text too short to carry evidence stays at "mixed" at best.
+    independent = len({s.id for s in sources if _on_record(s)})
+    score = min(score, 3 + independent, 5)
+    if len(claims) < 2:
+        score = min(score, 3)
+    final = max(1, min(5, int(score + 0.5 + 1e-9)))
 
     good: list[str] = []
     bad: list[str] = []

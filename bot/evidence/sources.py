@@ -26,7 +26,7 @@ _TOLD = re.compile(
     r"wrote in|writing in|said on|in a column for)\s+", re.I
 )
 _LEADING_JUNK = re.compile(
-    r"^(?:[\s‘’'\"“”(\[—–-]+|(?:but|and|or|while|whereas|as|although|though|so|yet|"
+    r"^(?:[\s‘’'\"“”(\[—–*•·>#-]+|(?:but|and|or|while|whereas|as|although|though|so|yet|"
     r"meanwhile|however|also|now|then|this week|last week|on \w+day|in addition|with|"
     r"after|when|because|since|if)\b[\s,]*)+",
     re.I,
@@ -113,7 +113,8 @@ def _cap_sequences(text: str) -> list[tuple[int, int, str]]:
                         r"(?:[A-Z]|Mr|Mrs|Ms|Dr|St|Prof|Gen|Col|Lt|Sgt|Capt|Rev|Jr|Sr)\.",
                         tokens[j][2]):
                     break
-                if nxt[0].isupper():
+                if nxt[0].isupper() or (re.fullmatch(r"\d{1,2}(?:[’']s)?", nxt)
+                                        and tokens[j][2][0].isupper()):
                     j += 1
                 elif (nxt.lower() in _CONNECTORS and j + 2 < len(tokens)
                       and tokens[j + 2][2][0].isupper()
@@ -148,6 +149,10 @@ def _is_outlet(name: str, role: str = "") -> bool:
     words = low.split()
     if len(words) > 1 and words[-1] in lx.OUTLET_WORDS:
         return True
+    if len(words) > 2 and words[-1].isdigit() and words[-2] in lx.OUTLET_WORDS:
+        return True  # "BBC Radio 4"
+    if 1 < len(words) <= 4 and words[0] in lx.OUTLETS and words[0].upper() == name.split()[0]:
+        return True  # "BBC Sport", "CNN International"
     return any(w in lx.OUTLET_ROLE_WORDS for w in role.lower().split())
 
 
@@ -216,6 +221,16 @@ class _Candidate:
     modifiers: frozenset[str] = frozenset()
 
 
+# Outlets named by kind, not by title: "state media", "local press", "Russian state TV".
+_GENERIC_OUTLET = re.compile(
+    r"(?i:the\s+)?(?!(?i:social|new|mainstream)\b)(?:(?:[A-Z][a-z]+|state|local|national|regional|foreign|official|pro-\w+|"
+    r"government|state-run|state-owned|independent|opposition)\s+){0,2}"
+    r"(?i:media|press|television|tv|news agency|newspapers?|broadcaster|news outlets?|"
+    r"tabloids?|outlets?)")
+# Posts as the subject: "Videos under the hashtag #x show ...", "Posts on TikTok claim ...".
+_SOCIAL_SUBJECT = re.compile(
+    r"(?i:(?:viral\s+|online\s+)?(?:videos?|posts?|tweets?|clips?|reels?))\b"
+    r"(?=.*(?:#\w|\b(?:TikTok|Instagram|Facebook|YouTube|Twitter|X|Telegram|social media|online)\b))")
 _INSTITUTION = re.compile(
     r"(?i:the|its|their|his|her|our)\s+(?:[a-z][\w’'\-]*\s+){0,3}?(?P<head>"
     + "|".join(sorted(lx.INSTITUTION_HEADS, key=len, reverse=True)) + r")"
@@ -235,12 +250,16 @@ def _clean_phrase(phrase: str, offset: int) -> tuple[str, int]:
     return trimmed, offset
 
 
+# Professions by their suffix: dermatologists, economists, paediatricians.
+_PROFESSION = re.compile(r"[a-z]{3,}(?:ologists?|ists|icians?)")
+
+
 def _anonymous(phrase: str, offset: int) -> _Candidate | None:
     words = phrase.split()
     if not words or len(words) > 16:
         return None
     lower = [w.lower().strip(",.’'") for w in words]
-    head_index = next((i for i, w in enumerate(lower) if w in lx.ANONYMOUS_HEADS
+    head_index = next((i for i, w in enumerate(lower) if (w in lx.ANONYMOUS_HEADS or _PROFESSION.fullmatch(w))
                        and not (w == "one" and i + 1 < len(lower) and lower[i + 1] != "of")),
                       None)
     if head_index is None or head_index > 5:
@@ -250,7 +269,7 @@ def _anonymous(phrase: str, offset: int) -> _Candidate | None:
     if any(w[:1].isupper() and w.lower() not in lx.STOP_CAPS and not lx.NATIONALITIES.match(w)
            and not (i == 0 and w.lower().strip(",.") in lx.ANONYMOUS_HEADS)
            and w.lower().strip(",.") not in lx.COMMON_MODIFIERS
-           for i, w in enumerate(words[:head_index])):
+           for i, w in enumerate(words[:head_index])) and head not in lx.UNNAMED_HEADS:
         return None  # "Berwick analysts": a named body, handled elsewhere
     indefinite = bool(before) and before[0] in {"a", "an", "one", "two", "three", "several",
                                                 "some", "another", "the"}
@@ -365,6 +384,14 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
         return _Candidate("pronoun")
     if low in lx.PRONOUNS_PLURAL or low in {"it", "we", "i", "you", "this", "that"}:
         return None
+    generic_outlet = _GENERIC_OUTLET.fullmatch(phrase)
+    if generic_outlet:
+        name = _DETERMINER.sub("", phrase)
+        return _Candidate("outlet", name=name, mention=phrase, offset=offset)
+    social = _SOCIAL_SUBJECT.match(phrase)
+    if social:
+        return _Candidate("coref_social", name="social media posts", mention=social.group(0),
+                          offset=offset)
     institution = _INSTITUTION.fullmatch(phrase)
     if institution:
         return _Candidate("coref_org", name=_DETERMINER.sub("", phrase), mention=phrase,
@@ -385,8 +412,10 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
                                   r"\s+(?:the\s+)?[A-Z]", phrase, flags=re.I)):
         return document
     anonymous = _anonymous(phrase, offset)
-    if anonymous and (not _person_run(runs, phrase) or _name_in_tail(phrase, anonymous.head, runs)):
+    if anonymous and (not _person_run(runs, phrase) or _name_in_tail(phrase, anonymous.head, runs)
+                      or _body_before_head(phrase, anonymous.head, runs)):
         return anonymous
+    runs = [r for r in runs if lx.SOCIAL_PLATFORMS.get(r[2].lower()) is None]
     affiliated = _affiliated_person(phrase, offset, runs, registry)
     if affiliated:
         return affiliated
@@ -397,6 +426,9 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
             return None
         name = " ".join(words)
         name = _possessive(name) if name.endswith(("’s", "'s")) else name
+        if _is_org(name) and role_words and lx.NATIONALITIES.match(role_words[-1]):
+            name = f"{role_words[-1]} {name}"  # "British Association of Dermatologists"
+            role_words = role_words[:-1]
         prefix = phrase[:start].strip(" ,")
         prefix = _DETERMINER.sub("", prefix)
         role = " ".join(w for w in (prefix + " " + " ".join(role_words)).split()
@@ -461,6 +493,14 @@ def _head_after_runs(phrase: str, head: str, runs: list[tuple[int, int, str]]) -
     """'the Environment Agency's 2024 flood risk assessment': the text is the subject."""
     position = phrase.lower().rfind(head)
     return bool(runs) and position > runs[-1][1]
+
+
+def _body_before_head(phrase: str, head: str, runs: list[tuple[int, int, str]]) -> bool:
+    """'a Conservative Party source': a named body qualifies a person who stays unnamed."""
+    if head not in lx.UNNAMED_HEADS or not runs:
+        return False
+    position = re.search(rf"\b{re.escape(head)}\b", phrase, flags=re.I)
+    return bool(position) and all(end <= position.start() for _, end, _ in runs)
 
 
 def _name_in_tail(phrase: str, head: str, runs: list[tuple[int, int, str]]) -> bool:
@@ -548,7 +588,9 @@ def _subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str 
         previous = bound
     segments.append((previous, len(left)))
     pieces = [(start, end, left[start:end]) for start, end in segments]
-    pieces = [p for p in pieces if p[2].strip(" ,;:—–‘’'\"“”()")]
+    # A parenthesis is an aside ("The senator (D-Calif.) said"), never the subject.
+    pieces = [p for p in pieces if p[2].strip(" ,;:—–‘’'\"“”()")
+              and not (left[:p[0]].rstrip().endswith("(") and p[2].rstrip().endswith(")"))]
     for i in range(len(pieces) - 1, -1, -1):
         start, _, piece = pieces[i]
         cleaned = piece.strip(" ,;:—–‘’'\"“”()")
@@ -582,12 +624,17 @@ def _subject_after(sentence: Sentence, verb_end: int) -> tuple[str, int] | None:
 _RESEARCH = re.compile(
     r"\b(?:" + "|".join(re.escape(v) for v in lx.RESEARCH_VERBS) + r")\b"
 )
+_PUBLIC_DOCUMENTS = {"notice", "filing", "report", "release", "submission", "judgment",
+                     "ruling", "notification", "bulletin", "advisory"}
 _WRITTEN = re.compile(
     r"\b(?:in|via)\s+(?:an?|the|his|her|their|its)\s+(?P<doc>(?:[\w\-]+\s+){0,2}?"
-    r"(?:memo|memorandum|letter|email|e-mail|note|blog post|filing|submission|newsletter))\b",
+    r"(?:memo|memorandum|letter|email|e-mail|note|blog post|filing|submission|newsletter|"
+    r"notice|press release|report|judgment|ruling|bulletin|advisory))\b",
     re.I)
 _SEEN_BY = re.compile(r"[^.;]*?\b(?:seen|obtained|reviewed|verified|shared with|leaked to)"
                       r"\s+(?:by\s+)?((?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)")
+_FOR_OUTLET = re.compile(r"\b(?:for|commissioned by)\s+((?:[Tt]he\s+)?[A-Z][\w’'\-]*"
+                         r"(?:\s+[A-Z][\w’'\-]*)*)")
 _CITING = re.compile(r",?\s+(?:citing|quoting|based on)\s+", re.I)
 _PUBLISHED_IN = re.compile(
     r"\s*,?\s+(?:(?:published|released|issued|reported|presented)\s+(?:in|by|at|on)|in|by|from|"
@@ -712,6 +759,13 @@ class SourceFinder:
                 return None
             cand.kind = "anonymous"
             return self._add(cand, sentence)
+        if cand.kind == "coref_social":
+            # "Videos under the hashtag ..." are the posts already met, if any.
+            posts = [k for k, f in self.result.sources.items() if f.kind == "social_media"]
+            if posts:
+                return posts[-1]
+            cand.kind = "social_media"
+            return self._add(cand, sentence)
         if cand.kind == "coref_org":
             return self._resolve_org(cand, sentence)
         if cand.kind == "coref_doc":
@@ -835,6 +889,7 @@ class SourceFinder:
                     cited.via_key = keys[-1]
                 keys.append(key)
         keys += self._written_documents(sentence, keys)
+        keys += self._publishers(keys, sentence)
         for match in _TOLD.finditer(sentence.text):
             if match.group(0).lower().startswith("told"):
                 continue
@@ -860,6 +915,24 @@ class SourceFinder:
             if key in self.result.sources:
                 self.result.attach(sentence.index, key)
 
+    def _publishers(self, keys: list[str], sentence: Sentence) -> list[str]:
+        """'a YouGov poll for The Times': the paper that commissioned it is a source too."""
+        added: list[str] = []
+        for key in list(keys):
+            doc = self.result.sources.get(key)
+            if not doc or doc.kind != "document" or doc.via_key:
+                continue
+            match = _FOR_OUTLET.search(doc.mention)
+            if not match:
+                continue
+            offset = doc.mention_start + match.start(1)
+            outlet = classify(match.group(1), offset, self.registry)
+            if outlet and outlet.kind == "outlet":
+                outlet_key = self._add(outlet, sentence)
+                doc.via_key = outlet_key
+                added.append(outlet_key)
+        return added
+
     def _written_documents(self, sentence: Sentence, keys: list[str]) -> list[str]:
         """'told staff in an internal memo, seen by The Verge': the memo, via the outlet."""
         speakers = [k for k in keys if self.result.sources[k].kind in (
@@ -876,8 +949,10 @@ class SourceFinder:
                               offset=sentence.start + match.start(), head=words.split()[-1],
                               identified=speaker.kind != "anonymous")
             seen = _SEEN_BY.match(sentence.text, match.end())
-            if not seen and speaker.kind != "anonymous":
-                continue  # the author speaks through it: one source, not two
+            public = match.group("doc").split()[-1].lower() in _PUBLIC_DOCUMENTS or re.match(
+                r"\s+(?:on its website|online|published)", sentence.text[match.end():])
+            if not seen and not public and speaker.kind != "anonymous":
+                continue  # a note or a letter: the author speaks through it, one source
             key = self._add(cand, sentence)
             added.append(key)
             if seen:
@@ -914,12 +989,14 @@ class SourceFinder:
         if not runs:
             return
         name = _DETERMINER.sub("", phrase[runs[0][0]:runs[-1][1]] if len(runs) == 1 else runs[0][2])
+        name = _possessive(name)
         if not _is_outlet(name) and not _is_outlet(phrase):
             return
         start = np[1] + phrase.find(runs[0][2]) if runs[0][2] in phrase else np[1]
         if re.search(r"\bthe\s+$", phrase[:runs[0][0]], flags=re.I):
             name = _with_article(name)
-        outlet_key = self._add(_Candidate("outlet", name=name, mention=runs[0][2], offset=start),
+        outlet_key = self._add(_Candidate("outlet", name=name, mention=_possessive(runs[0][2]),
+                                          offset=start),
                                sentence)
         speaker = self.result.sources.get(speaker_key)
         if speaker and speaker.kind != "outlet" and not speaker.via_key:
@@ -990,7 +1067,8 @@ def _with_article(name: str) -> str:
 def _display_name(cand: _Candidate) -> str:
     name = cand.name.strip(" ,.‘’'\"“”")
     if cand.kind == "anonymous":
-        name = re.sub(r"^(?:the|a|an|another|one|with)\s+(?!of\b)", "", name, flags=re.I)
+        name = re.sub(r"^(?:the|a|an|another|one|some|several|many|with)\s+(?!of\b)", "", name,
+                      flags=re.I)
         first, _, rest = name.partition(" ")
         if first.lower() in lx.COMMON_MODIFIERS | set(lx.ANONYMOUS_HEADS) | lx.STOP_CAPS:
             name = (first.lower() + " " + rest).strip()
