@@ -21,6 +21,8 @@ from .text import normalise
 
 FUZZY_THRESHOLD = 0.9
 _SPAN_RATIO = (0.8, 1.25)
+_WORD = re.compile(r"\w+")
+_WORD_SHARE = 0.5
 # Words that say nothing about which source is meant.
 _GENERIC = {
     "the", "and", "unnamed", "unidentified", "anonymous", "who", "with", "from", "source",
@@ -82,9 +84,13 @@ class ArticleIndex:
     def _fuzzy(self, needle: str) -> tuple[int, int] | None:
         best: tuple[float, int, int] | None = None
         pad = len(needle) // 2
+        needle_words = set(_WORD.findall(needle))
         for sentence_start, sentence_end in self.sentences:
             window_start = max(0, sentence_start - pad)
             window = self.folded[window_start:sentence_end + pad]
+            # A 90% character match leaves most words intact: skip windows sharing few of them.
+            if len(needle_words & set(_WORD.findall(window))) < _WORD_SHARE * len(needle_words):
+                continue
             matcher = SequenceMatcher(None, needle, window, autojunk=False)
             # Cheap upper bounds first: most windows are nowhere near the quote.
             if matcher.real_quick_ratio() * (len(needle) + len(window)) < 2 * FUZZY_THRESHOLD * len(needle):

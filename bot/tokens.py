@@ -119,29 +119,37 @@ def truncate_article(text: str, budget: int, model: str = "gpt-4o-mini") -> tupl
     if cost(text) <= budget:
         return text, False
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
+    costs = [cost(p) + 1 for p in paragraphs]  # +1 for the newline joining them
     order = sorted(range(len(paragraphs)), key=lambda i: (_priority(i, paragraphs[i]), i))
     mark = cost("\n" + TRUNCATION_MARK)
     chosen: set[int] = set()
-    used = mark  # at least one cut mark; the final check below covers the others
+    used = mark  # nothing kept yet: one cut mark
     for i in order:
-        extra = cost(paragraphs[i]) + 1
-        if used + extra <= budget:
+        # Keeping i splits its gap (one more mark), ends a one-paragraph gap (one fewer) or
+        # shortens a gap (same); the article's ends count as kept.
+        left = i == 0 or i - 1 in chosen
+        right = i == len(paragraphs) - 1 or i + 1 in chosen
+        marks = -1 if left and right else 1 if not (left or right) else 0
+        if used + costs[i] + marks * mark <= budget:
             chosen.add(i)
-            used += extra
+            used += costs[i] + marks * mark
     result = _assemble(paragraphs, chosen)
+    total = cost(result)
     # Cut marks between kept paragraphs cost tokens too: drop the least important until it fits.
     for i in reversed(order):
-        if cost(result) <= budget or len(chosen) <= 1:
+        if total <= budget or len(chosen) <= 1:
             break
         if i in chosen:
             chosen.discard(i)
             result = _assemble(paragraphs, chosen)
-    if not chosen or cost(result) > budget:  # one giant paragraph: keep its beginning
+            total = cost(result)
+    if not chosen or total > budget:  # one giant paragraph: keep its beginning
+        ids = enc.encode(text, disallowed_special=())
         room = max(budget - mark, 1)
-        head = enc.decode(enc.encode(text, disallowed_special=())[:room])
-        while head and cost(head + "\n" + TRUNCATION_MARK) > budget:
+        head = enc.decode(ids[:room])
+        while room > 1 and cost(head + "\n" + TRUNCATION_MARK) > budget:
             room -= 1
-            head = enc.decode(enc.encode(text, disallowed_special=())[:room])
+            head = enc.decode(ids[:room])
         return head.rstrip() + "\n" + TRUNCATION_MARK, True
     return result, True
 
