@@ -222,6 +222,10 @@ def _is_assertion(sentence: Sentence, ev: _Evidence) -> bool:
                          "subscribe", "forward", "send", "tell", "stop", "check"}
 
 
+def _doc_name(name: str) -> str:
+    return re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I)
+
+
 def _is_comment_refusal(text: str) -> bool:
     return bool(re.search(r"declined to comment|did not respond|could not be reached|"
                           r"did not reply|refused to comment|would not comment", text, re.I))
@@ -281,7 +285,7 @@ def _check(sentence: Sentence, sources: list[Found], markers: list[str], verifia
         doc = by_kind["document"]
         if not doc.identified:
             return "Find the study itself (authors, journal, sample) before trusting the figure."
-        return f"Read the {doc.name.removeprefix('the ')} itself and check the figure."
+        return f"Find the document itself ({_doc_name(doc.name)}) and check the figure."
     if "social_media" in by_kind:
         return f"Find the original post ({by_kind['social_media'].name}) and check the account."
     if "named_person" in by_kind:
@@ -479,7 +483,9 @@ def _lede_support(ev: _Evidence, *, headline: bool) -> str | None:
 def _rests_on(subject: str, anon: list[Found], outlets: list[Found], via: str | None,
               ev: _Evidence) -> str:
     if anon:
-        count = "one anonymous source" if len(anon) == 1 else f"{len(anon)} anonymous sources"
+        plural = anon[0].head.endswith("s") and anon[0].head not in {"source"}
+        count = ("anonymous sources" if plural else "one anonymous source") if len(anon) == 1 \
+            else f"{len(anon)} anonymous sources"
         phrase = f"{subject} rests on {count} (“{anon[0].mention}”)"
         relay = via or _later_via(anon[0], ev)
         if relay:
@@ -647,7 +653,8 @@ def _next_steps(ev: _Evidence, sources: list[Source], claims: list[Claim],
         steps.append("Look for the same story from outlets that name their sources.")
     docs = [s for s in sources if s.kind == "document" and not s.name.startswith("unidentified")]
     if docs:
-        steps.append(f"Read the {docs[0].name} itself and compare the figures.")
+        steps.append(f"Find the document itself ({_doc_name(docs[0].name)}) and compare it with "
+                     "the article's figures.")
     steps.append("Search for the headline claim on established news sites; if no one else "
                  "reports it, treat it as unconfirmed.")
     return list(dict.fromkeys(steps))[:4]

@@ -355,7 +355,8 @@ def _spokes(phrase: str, offset: int) -> _Candidate | None:
     if after:
         return _Candidate("named_org", name=_possessive(after.group(2)), mention=phrase.strip(),
                           offset=offset, role=after.group(1).lower())
-    before = re.search(rf"\b(?:an?|the)?\s*([\w’'\- ]+?)\s+(?i:({heads})s?)\b", phrase,
+    people = "|".join(h for h in lx.SPOKES_HEADS if h != "statement")
+    before = re.search(rf"\b(?:an?|the)?\s*([\w’'\- ]+?)\s+(?i:({people})s?)\b", phrase,
                        flags=re.I)
     if before and before.group(1).strip().lower() not in {"a", "an", "the", ""}:
         body = _DETERMINER.sub("", before.group(1).strip())
@@ -523,6 +524,8 @@ def _person_run(runs: list[tuple[int, int, str]], phrase: str) -> bool:
     return False
 
 
+_FINITE_SPEECH = re.compile(r"\b(?:said|says|told|added|warned|wrote|confirmed|announced|"
+                            r"insisted|stated|argued|explained|urged)\b")
 _AGE = re.compile(r"^(?:aged\s+)?\d{1,3}(?:\s*years?\s+old)?$", re.I)
 # A lower-case participle opens an aside: "released on Monday", "speaking to reporters".
 _PARTICIPLE_ASIDE = re.compile(r"^[a-z][a-z\-]*(?:ed|ing)\b(?!\s+(?:that|to)\b)")
@@ -597,6 +600,8 @@ def _subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str 
         if _RELATIVE_START.match(cleaned) or _AGE.match(cleaned) or (
                 _PARTICIPLE_ASIDE.match(cleaned) and i > 0):
             continue
+        if _FINITE_SPEECH.search(_RELATIVE_TAIL.sub("", cleaned)):
+            return None  # "X said ... and called for": X was taken at the first verb
         if i > 0 and not _bare_name(piece) and _bare_name(pieces[i - 1][2]):
             role = _role_phrase(piece)
             if role:
