@@ -160,6 +160,8 @@ def _user_message(exc: BaseException, model: str) -> str:
         return "The AI service did not answer in time."
     if isinstance(exc, openai.APIConnectionError):
         return "The AI service could not be reached."
+    if isinstance(exc, ValueError):
+        return "The AI service sent something that is not an API answer (check OPENAI_BASE_URL)."
     return "The AI service failed."
 
 
@@ -356,7 +358,8 @@ class LLMClient:
                 return await coro
         except LLMError:
             raise
-        except (openai.OpenAIError, TimeoutError, httpx.HTTPError) as exc:
+        except (openai.OpenAIError, TimeoutError, httpx.HTTPError, ValueError) as exc:
+            # ValueError: a 200 whose body is not JSON (a wrong OPENAI_BASE_URL, a proxy page).
             detail = self._redact(f"{type(exc).__name__}: {exc}")
             log.warning("LLM failed after %.1fs: %s", time.monotonic() - started, detail[:500])
             raise LLMError(_user_message(exc, self.model), detail=detail) from None

@@ -302,3 +302,26 @@ def test_cost_is_reported_for_openai_models(make_settings) -> None:
     tally = Usage()
     client._count(_R(), tally)
     assert tally.cost_usd == pytest.approx(0.15)
+
+
+async def test_a_non_api_answer_is_a_clear_error(fake_llm, client_for) -> None:
+    from tests.fake_llm import Response
+
+    fake_llm.push(Response(body=b"<html>captive portal</html>"), Response(body={"choices": []}))
+    client = client_for(fake_llm)
+    with pytest.raises(LLMError, match="OPENAI_BASE_URL"):
+        await client.complete_json(MESSAGES, Verdict, max_tokens=300)
+    with pytest.raises(LLMError, match="empty"):
+        await client.complete_json(MESSAGES, Verdict, max_tokens=300)
+
+
+async def test_unreachable_server_is_retried_then_reported(make_settings) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = LLMClient(make_settings(openai_base_url=f"http://127.0.0.1:{port}/v1",
+                                     llm_backoff_base=0.01, llm_max_attempts=2))
+    with pytest.raises(LLMError, match="could not be reached"):
+        await client.complete_json(MESSAGES, Verdict, max_tokens=300)
