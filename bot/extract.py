@@ -180,9 +180,11 @@ def _words(text: str) -> int:
 
 
 def _telegram_text(node: lxml.html.HtmlElement) -> str:
+    """Source line breaks are layout; only <br> is a line break in the post."""
     for br in node.iter("br"):
-        br.tail = "\n" + (br.tail or "")
-    return re.sub(r"[ \t]+", " ", node.text_content()).strip()
+        br.tail = "\u2029" + (br.tail or "")
+    text = re.sub(r"[^\S\u2029]+", " ", node.text_content())
+    return re.sub(r" ?\u2029 ?", "\n", text).strip()
 
 
 def _first_text(node: lxml.html.HtmlElement, css_class: str) -> str | None:
