@@ -27,6 +27,7 @@ def _all_texts() -> list[str]:
     texts += [load_corpus(p)["text"] for p in sorted(OWN_DIR.glob("*.json"))]
     texts.append(SEED_TEXT.read_text(encoding="utf-8"))
     texts.append(_WIRE)
+    texts.append(_US_WIRE)
     return texts
 
 
@@ -36,6 +37,19 @@ Union general secretary Alan Brody said members had rejected a 3% pay offer "by 
 A spokesman for Kessling Port Authority said it was "disappointed" and urged the union to return to talks.
 One senior manager, who asked not to be named, said the strike could cost the port up to £2m a day.
 The manager added that talks had broken down over overtime rates.
+"""
+
+
+_US_WIRE = """White House weighs new chip export curbs
+WASHINGTON (Reuters) - The Biden administration is considering new restrictions on exports of advanced chips to China, three people familiar with the matter said on Tuesday.
+"We are looking at all options," said Commerce Secretary Gina Raimondo at a hearing on Capitol Hill.
+Sen. Marco Rubio, R-Fla., said in a statement that the measures were "long overdue."
+A Commerce Department spokesperson declined to comment. The Chinese embassy in Washington did not immediately respond to a request for comment.
+Nvidia shares fell 2% in afternoon trading. The company said it would comply with any new rules.
+One of the people, who spoke on condition of anonymity because the deliberations are private, said a decision could come within weeks.
+U.S. officials have long argued that advanced chips could be used by China's military, the New York Times reported last month.
+According to data from the Semiconductor Industry Association, China accounted for about 24% of U.S. chip sales in 2023.
+"This is about national security, not trade," a senior administration official told CNN.
 """
 
 
@@ -189,6 +203,24 @@ def test_organisations_outlets_documents_and_posts_get_their_kind(
 ) -> None:
     report = _report("Headline here\n" + sentence)
     assert _source(report, needle).kind == kind
+
+
+def test_us_wire_style_attribution_is_read() -> None:
+    report = _report(_US_WIRE)
+    raimondo = _source(report, "Raimondo")  # inverted: '..., said Commerce Secretary X at ...'
+    assert (raimondo.name, raimondo.role) == ("Gina Raimondo", "Commerce Secretary")
+    rubio = _source(report, "Rubio")  # the party tag 'R-Fla.' is an aside, not the speaker
+    assert rubio.kind == "named_person" and rubio.name == "Marco Rubio"
+    assert not any("R-Fla" in s.name for s in report.sources)
+    assert _source(report, "Commerce Department").kind == "named_org"
+    assert _source(report, "embassy").kind == "named_org"
+    assert _source(report, "Nvidia").kind == "named_org"  # 'The company said' after 'Nvidia shares'
+    people = [s for s in report.sources if "people familiar" in s.mention]
+    assert len(people) == 1  # 'One of the people' is the same source
+    officials = _source(report, "U.S. officials")
+    assert report.source(officials.via).name == "New York Times"
+    official = _source(report, "senior administration official")
+    assert report.source(official.via).name == "CNN"
 
 
 def test_find_sources_returns_the_same_sources_as_analyze() -> None:

@@ -11,6 +11,9 @@ import re
 # Verbs (and verb phrases) that attribute a statement to whoever is their subject.
 SPEECH_VERBS = (
     "said otherwise", "has said", "declined to comment", "did not respond", "did not reply",
+    "did not immediately respond", "did not immediately reply", "did not return",
+    "could not immediately be reached", "declined to immediately comment",
+    "did not respond immediately", "has not responded", "have not responded",
     "refused to comment", "refused to be drawn", "would not comment", "could not be reached",
     "is quoted as saying", "was quoted as saying", "quoted as saying", "played down",
     "said", "says", "say", "saying", "told", "tells", "tell", "warned", "warns", "warn", "warning",

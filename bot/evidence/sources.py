@@ -36,7 +36,8 @@ _TRAILING_AUX = re.compile(
     r"this week|last week|last month|last year|earlier|later|then|only|already|repeatedly|"
     r"recently|yesterday|today|on \w+day|publicly|privately|separately|further|first|once|"
     r"again|just|since|still|often|always|never|not|himself|herself|themselves|"
-    r"reportedly|allegedly))+[\s,]*$",
+    r"reportedly|allegedly|long|immediately|quickly|swiftly|initially|subsequently|"
+    r"privately|openly))+[\s,]*$",
     re.I,
 )
 _HEARSAY_ADVERBS = re.compile(r"\b(?:reportedly|allegedly|rumou?red)\s*$", re.I)
@@ -132,13 +133,22 @@ def _cap_sequences(text: str) -> list[tuple[int, int, str]]:
 def _strip_titles(words: list[str]) -> tuple[list[str], list[str]]:
     """Split leading titles and nationalities ('Retired Major-General') from a name."""
     role: list[str] = []
+    if " ".join(words).lower() in lx.OUTLETS:
+        return [], words  # "New York Times" keeps its "New"
     while len(words) > 1 and (
         words[0].lower().rstrip(".") in lx.TITLE_WORDS or lx.NATIONALITIES.match(words[0])
-        or words[0].lower() in lx.STOP_CAPS
+        or words[0].lower() in lx.STOP_CAPS and not (words[0] == "New" and len(words) > 2)
     ):
         if words[0].lower() not in lx.STOP_CAPS:
             role.append(words[0])
         words = words[1:]
+    # "Commerce Secretary Gina Raimondo": everything up to the last title word is the role.
+    titles = [i for i, w in enumerate(words[:-1]) if w.lower().rstrip(".") in lx.TITLE_WORDS]
+    if titles and 2 <= len(words) - titles[-1] - 1 <= 3:
+        rest = words[titles[-1] + 1:]
+        if not any(w.lower().strip(".,") in lx.ORG_WORDS for w in rest):
+            role += words[:titles[-1] + 1]
+            words = rest
     return role, words
 
 
@@ -232,8 +242,9 @@ _SOCIAL_SUBJECT = re.compile(
     r"(?i:(?:viral\s+|online\s+)?(?:videos?|posts?|tweets?|clips?|reels?))\b"
     r"(?=.*(?:#\w|\b(?:TikTok|Instagram|Facebook|YouTube|Twitter|X|Telegram|social media|online)\b))")
 _INSTITUTION = re.compile(
-    r"(?i:the|its|their|his|her|our)\s+(?:[a-z][\w’'\-]*\s+){0,3}?(?P<head>"
-    + "|".join(sorted(lx.INSTITUTION_HEADS, key=len, reverse=True)) + r")"
+    r"(?i:the|its|their|his|her|our)\s+(?:(?:[a-z][\w’'\-]*|[A-Z][a-z]+(?:ese|ian|ish|an|i|ch))\s+)"
+    r"{0,3}?(?P<head>" + "|".join(sorted(lx.INSTITUTION_HEADS, key=len, reverse=True)) + r")"
+    r"(?:\s+(?:in|of|at)\s+[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)?"
 )
 # Heads that stand for "the organisation just named", whatever its name says.
 _GENERIC_ORG_HEADS = {"company", "firm", "group", "club", "airline", "carrier", "insurer",
@@ -359,9 +370,11 @@ def _spokes(phrase: str, offset: int) -> _Candidate | None:
     before = re.search(rf"\b(?:an?|the)?\s*([\w’'\- ]+?)\s+(?i:({people})s?)\b", phrase,
                        flags=re.I)
     if before and before.group(1).strip().lower() not in {"a", "an", "the", ""}:
-        body = _DETERMINER.sub("", before.group(1).strip())
-        return _Candidate("named_org", name=f"{_possessive(body)} {before.group(2).lower()}".strip(),
-                          mention=phrase.strip(), offset=offset, role=before.group(2).lower())
+        body = _possessive(_DETERMINER.sub("", before.group(1).strip()))
+        # "a Commerce Department spokesperson" speaks for the Commerce Department.
+        name = body if body[:1].isupper() else f"{body} {before.group(2).lower()}"
+        return _Candidate("named_org", name=name.strip(), mention=phrase.strip(), offset=offset,
+                          role=before.group(2).lower())
     return None
 
 
@@ -526,6 +539,7 @@ def _person_run(runs: list[tuple[int, int, str]], phrase: str) -> bool:
 
 _FINITE_SPEECH = re.compile(r"\b(?:said|says|told|added|warned|wrote|confirmed|announced|"
                             r"insisted|stated|argued|explained|urged)\b")
+_PARTY_TAG = re.compile(r"^[RDI]-[A-Z][A-Za-z.]*\.?$")  # "Sen. Marco Rubio, R-Fla., said"
 _AGE = re.compile(r"^(?:aged\s+)?\d{1,3}(?:\s*years?\s+old)?$", re.I)
 # A lower-case participle opens an aside: "released on Monday", "speaking to reporters".
 _PARTICIPLE_ASIDE = re.compile(r"^[a-z][a-z\-]*(?:ed|ing)\b(?!\s+(?:that|to)\b)")
@@ -597,7 +611,7 @@ def _subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str 
     for i in range(len(pieces) - 1, -1, -1):
         start, _, piece = pieces[i]
         cleaned = piece.strip(" ,;:—–‘’'\"“”()")
-        if _RELATIVE_START.match(cleaned) or _AGE.match(cleaned) or (
+        if _RELATIVE_START.match(cleaned) or _AGE.match(cleaned) or _PARTY_TAG.match(cleaned) or (
                 _PARTICIPLE_ASIDE.match(cleaned) and i > 0):
             continue
         if _FINITE_SPEECH.search(_RELATIVE_TAIL.sub("", cleaned)):
@@ -618,9 +632,13 @@ def _only_connector(pieces: list[tuple[int, int, str]]) -> bool:
 
 
 def _subject_after(sentence: Sentence, verb_end: int) -> tuple[str, int] | None:
-    """Inverted attribution: '..., said one of the people, who ...'."""
+    """Inverted attribution: '..., said one of the people, who ...'.
+
+    Stops before a trailing place or time: 'said Commerce Secretary Gina Raimondo at a hearing'.
+    """
     right = sentence.text[verb_end:]
-    match = re.match(r"\s*([^,.;:!?]+)", right)
+    match = re.match(r"\s*((?:(?!\s+(?:at|in|on|during|after|before|when|while|to|as|in an?)\s+"
+                     r"(?:a|an|the|his|her|their|its|[a-z]|\d))[^,.;:!?])+)", right)
     if not match:
         return None
     return match.group(1), sentence.start + verb_end + match.start(1)
@@ -795,16 +813,41 @@ class SourceFinder:
         entity = next((e for e in self.registry.entities
                        if e.kind == "org" and head in e.name.lower().split()), None)
         if entity is None and head in _GENERIC_ORG_HEADS:
+            named = self._latest_firm(sentence)
+            if named:
+                cand = _Candidate("named_org", name=named[0], mention=named[0], offset=named[1])
+                return self._add(cand, sentence)
             if orgs:
                 return orgs[-1]
-            entity = next((e for e in reversed(self.registry.entities) if e.kind == "org"
-                           and self.text.find(e.name) < sentence.start), None)
+            return None
         if entity is not None and entity.name in self.text:
             named = _Candidate("named_org", name=entity.name, mention=entity.name,
                                offset=self.text.find(entity.name))
             return self._add(named, sentence)
         cand.kind = "named_org"
         return self._add(cand, sentence)
+
+    def _latest_firm(self, sentence: Sentence) -> tuple[str, int] | None:
+        """The organisation 'the company' points back to: the last one named before it.
+
+        A capitalised name counts when the registry knows it as an organisation, or when
+        business words follow it ("Nvidia shares fell", "Orbis's profits").
+        """
+        window = self.text[max(0, sentence.start - 600):sentence.start]
+        base = max(0, sentence.start - 600)
+        best: tuple[str, int] | None = None
+        for start, end, run in _cap_sequences(window):
+            _, words = _strip_titles(run.split())
+            name = _possessive(" ".join(words))
+            if not words or name.lower() in lx.STOP_CAPS:
+                continue
+            entity = self.registry.resolve(name)
+            business = re.match(r"[’']?s?\s*(?:shares|stock|Inc|Corp|Ltd|plc|LLC|profits?|revenue|"
+                                r"chief executive|boss|board|bosses)\b", window[end:end + 30])
+            if (entity and entity.kind == "org") or business or _is_org(name):
+                if not (entity and entity.kind in ("person", "outlet")):
+                    best = (name, base + start + run.find(words[0]))
+        return best
 
     # --- passes -------------------------------------------------------------
     def run(self) -> SourceMap:
@@ -893,6 +936,7 @@ class SourceFinder:
                 if not cited.via_key:
                     cited.via_key = keys[-1]
                 keys.append(key)
+        self._relayed_by_outlet(sentence, keys)
         keys += self._written_documents(sentence, keys)
         keys += self._publishers(keys, sentence)
         for match in _TOLD.finditer(sentence.text):
@@ -919,6 +963,22 @@ class SourceFinder:
         for key in keys:
             if key in self.result.sources:
                 self.result.attach(sentence.index, key)
+
+    def _relayed_by_outlet(self, sentence: Sentence, keys: list[str]) -> None:
+        """'Officials have argued ..., the New York Times reported': they speak via the paper."""
+        if not re.search(r"[,—–-]\s*(?:the\s+|The\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*\s+"
+                         r"(?:reported|reports|has reported|said|says)\b[^,;]*[.!?”\"’']*$|"
+                         r"^(?:[Aa]ccording to)\b", sentence.text):
+            return
+        outlets = [k for k in keys if self.result.sources[k].kind == "outlet"]
+        if len(outlets) != 1:
+            return
+        for key in keys:
+            found = self.result.sources[key]
+            if found.kind in ("anonymous", "named_person") and not found.via_key and (
+                    found.mention_start < self.result.sources[outlets[0]].mention_start
+                    or sentence.text.lower().startswith("according to")):
+                found.via_key = outlets[0]
 
     def _publishers(self, keys: list[str], sentence: Sentence) -> list[str]:
         """'a YouGov poll for The Times': the paper that commissioned it is a source too."""
@@ -1055,7 +1115,8 @@ class SourceFinder:
             if own:
                 previous = own
                 continue
-            if previous and re.match(r"[‘'\"“]", sentence.text) and not sentence.is_headline:
+            if (previous and re.match(r"[‘'\"“]", sentence.text) and not sentence.is_headline
+                    and not _FINITE_SPEECH.search(sentence.text)):
                 for key in previous:
                     self.result.attach(sentence.index, key)
             else:
