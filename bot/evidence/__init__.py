@@ -222,13 +222,20 @@ def _is_assertion(sentence: Sentence, ev: _Evidence) -> bool:
                          "subscribe", "forward", "send", "tell", "stop", "check"}
 
 
+def _bare(outlet: str) -> str:
+    """'The Mirror' -> 'Mirror', to read 'the original Mirror report'."""
+    return re.sub(r"^the\s+", "", outlet, flags=re.I)
+
+
 def _doc_name(name: str) -> str:
     return re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I)
 
 
 def _is_comment_refusal(text: str) -> bool:
-    return bool(re.search(r"declined to comment|did not respond|could not be reached|"
-                          r"did not reply|refused to comment|would not comment", text, re.I))
+    return bool(re.search(
+        r"declined to (?:immediately )?comment|(?:did|has|have) not (?:immediately )?"
+        r"(?:respond|responded|reply|replied|return)|could not (?:immediately )?be reached|"
+        r"refused to comment|would not comment|no (?:immediate )?response", text, re.I))
 
 
 def _claim_text(sentence: str) -> str:
@@ -275,7 +282,7 @@ def _check(sentence: Sentence, sources: list[Found], markers: list[str], verifia
     by_kind = {s.kind: s for s in sources}
     outlet = _via_outlet(sources, ev)
     if "anonymous" in by_kind and outlet:
-        return (f"Find {outlet.name}'s original report; look for a named, on-record source "
+        return (f"Find the original {_bare(outlet.name)} report; look for a named, on-record source "
                 "confirming it.")
     if "anonymous" in by_kind:
         return "Look for on-record confirmation from a named person or the organisation involved."
@@ -483,7 +490,8 @@ def _lede_support(ev: _Evidence, *, headline: bool) -> str | None:
 def _rests_on(subject: str, anon: list[Found], outlets: list[Found], via: str | None,
               ev: _Evidence) -> str:
     if anon:
-        plural = anon[0].head.endswith("s") and anon[0].head not in {"source"}
+        plural = anon[0].head in {"people", "staff", "police"} or (
+            anon[0].head.endswith("s") and not anon[0].head.endswith("ss"))
         count = ("anonymous sources" if plural else "one anonymous source") if len(anon) == 1 \
             else f"{len(anon)} anonymous sources"
         phrase = f"{subject} rests on {count} (“{anon[0].mention}”)"
@@ -632,7 +640,7 @@ def _next_steps(ev: _Evidence, sources: list[Source], claims: list[Claim],
     by_id = {s.id: s for s in sources}
     for source in sources:
         if source.kind == "anonymous" and source.via and by_id.get(source.via):
-            steps.append(f"Find {by_id[source.via].name}'s original report and see how it "
+            steps.append(f"Find the original {_bare(by_id[source.via].name)} report and see how it "
                          f"describes “{source.mention}”; look for anyone confirming it on record.")
             break
     outlets = [s for s in sources if s.kind == "outlet" and not any(
