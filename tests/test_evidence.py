@@ -28,6 +28,7 @@ def _all_texts() -> list[str]:
     texts.append(SEED_TEXT.read_text(encoding="utf-8"))
     texts.append(_WIRE)
     texts.append(_US_WIRE)
+    texts.append(_MIXED_STYLES)
     return texts
 
 
@@ -50,6 +51,19 @@ One of the people, who spoke on condition of anonymity because the deliberations
 U.S. officials have long argued that advanced chips could be used by China's military, the New York Times reported last month.
 According to data from the Semiconductor Industry Association, China accounted for about 24% of U.S. chip sales in 2023.
 "This is about national security, not trade," a senior administration official told CNN.
+"""
+
+
+_MIXED_STYLES = """Prince 'snubbed' at palace dinner, royal pals claim
+The Duke was left "furious" after being seated at the far end of the table, a royal source told The Sun.
+A pal of the prince said: "He felt humiliated. Everyone noticed."
+Buckingham Palace declined to comment. It is understood that seating plans are drawn up weeks in advance.
+In a paper published in Science on Thursday, researchers led by Dr Hannah Cole at the University of Leeds found that bees can count to four.
+The team trained 30 bees to associate numbers with sugar rewards, co-author James Park said.
+BBC Sport understands the club is also close to signing a new goalkeeper.
+Figures released by NHS England show that 7.6 million people were waiting for treatment in March.
+The Department of Health and Social Care said the waiting list had fallen for the third month in a row.
+Ms Cole, 41, told the Guardian the results were "genuinely surprising".
 """
 
 
@@ -221,6 +235,25 @@ def test_us_wire_style_attribution_is_read() -> None:
     assert report.source(officials.via).name == "New York Times"
     official = _source(report, "senior administration official")
     assert report.source(official.via).name == "CNN"
+
+
+def test_tabloid_science_and_statistics_styles_are_read() -> None:
+    report = _report(_MIXED_STYLES)
+    royal = _source(report, "royal source")
+    assert royal.kind == "anonymous" and report.source(royal.via).name == "The Sun"
+    assert _source(report, "pal of the prince").kind == "anonymous"
+    assert _source(report, "Buckingham Palace").kind == "named_org"
+    cole = _source(report, "Hannah Cole")
+    assert cole.kind == "named_person" and "University of Leeds" in (cole.role or "")
+    assert len([s for s in report.sources if "Cole" in s.name and s.kind == "named_person"]) == 1
+    assert _source(report, "paper published in Science").kind == "document"
+    assert _source(report, "BBC Sport").kind == "outlet"
+    assert _source(report, "NHS England").kind == "named_org"
+    health = _source(report, "Department of Health")
+    assert (health.kind, health.name) == ("named_org", "Department of Health and Social Care")
+    # The second sentence of the pal's quotation still rests on the pal.
+    noticed = next(c for c in report.claims if "Everyone noticed" in c.quote)
+    assert _source(report, "pal").id in noticed.source_ids
 
 
 def test_find_sources_returns_the_same_sources_as_analyze() -> None:

@@ -31,7 +31,8 @@ SPEECH_VERBS = (
     "welcomes", "praised", "agreed", "agree", "agrees", "fear", "fears", "feared", "believe",
     "believed", "expect", "expects", "doubt", "doubts", "pointed out", "points out",
     "rejected", "rejects", "replied", "responded", "commented", "emphasised", "emphasized",
-    "told reporters", "admit", "vowed", "promised", "pledged", "hinted", "speculated",
+    "told reporters", "admit", "vowed", "understands", "has learned", "has learnt",
+    "can reveal", "can confirm", "promised", "pledged", "hinted", "speculated",
 )
 # Verbs of doing research: they attribute only when the subject is a researcher or a study
 # ("researchers at X followed 48,000 adults"), never for "police followed the suspect".
@@ -88,7 +89,9 @@ ANONYMOUS_HEADS = (
     "statistician", "statisticians", "consultant", "consultants", "surgeon", "surgeons",
     "pharmacist", "pharmacists", "cardiologist", "cardiologists", "epidemiologist",
     "epidemiologists", "virologist", "virologists", "historian", "historians", "influencer",
-    "influencers", "campaigner", "commentator", "blogger", "bloggers",
+    "influencers", "campaigner", "commentator", "blogger", "bloggers", "pal", "pals", "chum",
+    "chums", "courtier", "courtiers", "aide-de-camp", "confidant", "confidante", "ally",
+    "allies", "co-star", "bandmate", "pundit", "pundits",
 )
 # Plural or generic unnamed people who are bystanders rather than authorities.
 LAY_HEADS = {"fan", "fans", "passenger", "passengers", "customer", "customers", "user",
@@ -248,6 +251,7 @@ ORG_WORDS = {
     "mining", "steel", "foods", "brands", "electric", "telecom", "communications", "software",
     "ventures", "advisors", "advisers", "management", "stores", "retail", "airport", "port",
     "council", "treasury", "executive", "secretariat", "house", "chamber", "lab", "laboratory",
+    "palace", "street", "england", "scotland", "wales", "embassy", "consulate", "regiment",
 }
 TITLE_WORDS = {
     "president", "prime", "minister", "secretary", "mr", "mrs", "ms", "miss", "dr", "doctor",

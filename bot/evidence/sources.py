@@ -146,7 +146,8 @@ def _strip_titles(words: list[str]) -> tuple[list[str], list[str]]:
     titles = [i for i, w in enumerate(words[:-1]) if w.lower().rstrip(".") in lx.TITLE_WORDS]
     if titles and 2 <= len(words) - titles[-1] - 1 <= 3:
         rest = words[titles[-1] + 1:]
-        if not any(w.lower().strip(".,") in lx.ORG_WORDS for w in rest):
+        if (not any(w.lower().strip(".,") in lx.ORG_WORDS | _CONNECTORS for w in words)
+                and rest[0][:1].isupper()):
             role += words[:titles[-1] + 1]
             words = rest
     return role, words
@@ -322,7 +323,8 @@ def _document(phrase: str, offset: int) -> _Candidate | None:
     head = max(heads, key=lambda h: lower.rfind(h))
     # "figures from the Office for National Statistics": the body is the source.
     body = re.search(r"\b(?i:figures|data|statistics|analysis|research|report|survey)\s+"
-                     r"(?:from|by|of|published by)\s+(?:the\s+)?((?:[A-Z][\w’'\-]*\s*)+"
+                     r"(?:from|by|of|(?:published|released|compiled|issued|produced) by)\s+"
+                     r"(?:the\s+)?((?:[A-Z][\w’'\-]*\s*)+"
                      r"(?:(?:for|of)\s+(?:[A-Z][\w’'\-]*\s*)+)?)", phrase)
     if body and head in {"figures", "data", "statistics"}:
         name = body.group(1).strip()
@@ -430,6 +432,13 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
                       or _body_before_head(phrase, anonymous.head, runs)):
         return anonymous
     runs = [r for r in runs if lx.SOCIAL_PLATFORMS.get(r[2].lower()) is None]
+    led = re.match(r"(?:the\s+)?(?:team|researchers|scientists|a team|an? \w+ team)\s+led\s+by\s+",
+                   phrase, flags=re.I)
+    if led:
+        leader = classify(phrase[led.end():], offset + led.end(), registry)
+        if leader and leader.kind == "named_person":
+            leader.role = f"lead researcher{', ' + leader.role if leader.role else ''}"
+            return leader
     affiliated = _affiliated_person(phrase, offset, runs, registry)
     if affiliated:
         return affiliated
@@ -495,8 +504,8 @@ def _affiliated_person(phrase: str, offset: int, runs: list[tuple[int, int, str]
     person = classify(match.group("person"), offset, registry)
     if not person or person.kind != "named_person":
         return None
-    affiliation = phrase[match.end("person"):].strip()
-    person.role = f"{person.role} {affiliation}" if person.role else affiliation.split(" ", 1)[1]
+    body = re.sub(r"^(?:of|at|from)\s+(?:the\s+)?", "", phrase[match.end("person"):].strip())
+    person.role = f"{person.role}, {body}" if person.role else body
     return person
 
 
@@ -648,11 +657,11 @@ _RESEARCH = re.compile(
     r"\b(?:" + "|".join(re.escape(v) for v in lx.RESEARCH_VERBS) + r")\b"
 )
 _PUBLIC_DOCUMENTS = {"notice", "filing", "report", "release", "submission", "judgment",
-                     "ruling", "notification", "bulletin", "advisory"}
+                     "ruling", "notification", "bulletin", "advisory", "paper", "study"}
 _WRITTEN = re.compile(
     r"\b(?:in|via)\s+(?:an?|the|his|her|their|its)\s+(?P<doc>(?:[\w\-]+\s+){0,2}?"
     r"(?:memo|memorandum|letter|email|e-mail|note|blog post|filing|submission|newsletter|"
-    r"notice|press release|report|judgment|ruling|bulletin|advisory))\b",
+    r"notice|press release|report|judgment|ruling|bulletin|advisory|paper|study))\b",
     re.I)
 _SEEN_BY = re.compile(r"[^.;]*?\b(?:seen|obtained|reviewed|verified|shared with|leaked to)"
                       r"\s+(?:by\s+)?((?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)")
@@ -663,7 +672,9 @@ _PUBLISHED_IN = re.compile(
     r"\s*,?\s+(?:(?:published|released|issued|reported|presented)\s+(?:in|by|at|on)|in|by|from|"
     r"for|commissioned by|carried out by|conducted by|led by)\s+(?:the\s+)?(?:journal\s+)?"
     r"(?:researchers\s+at\s+(?:the\s+)?)?"
-    r"([A-Z][\w’'\-&]*(?:\s+(?:of|for|and|&|on|de)?\s*[A-Z][\w’'\-&]*)*)"
+    r"((?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)[A-Z][\w’'\-&]*"
+    r"(?:\s+(?:of|for|and|&|de)?\s*(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+    r"Sunday)\b)[A-Z][\w’'\-&]*)*)"
 )
 
 
@@ -1016,6 +1027,10 @@ class SourceFinder:
             seen = _SEEN_BY.match(sentence.text, match.end())
             public = match.group("doc").split()[-1].lower() in _PUBLIC_DOCUMENTS or re.match(
                 r"\s+(?:on its website|online|published)", sentence.text[match.end():])
+            venue = _PUBLISHED_IN.match(sentence.text, match.end())
+            if venue and venue.group(1).lower() not in lx.STOP_CAPS:
+                cand.mention = sentence.text[match.start():venue.end()].strip()
+                cand.name = f"{cand.name} {sentence.text[match.end():venue.end()].strip()}"
             if not seen and not public and speaker.kind != "anonymous":
                 continue  # a note or a letter: the author speaks through it, one source
             key = self._add(cand, sentence)
@@ -1058,7 +1073,7 @@ class SourceFinder:
         if not _is_outlet(name) and not _is_outlet(phrase):
             return
         start = np[1] + phrase.find(runs[0][2]) if runs[0][2] in phrase else np[1]
-        if re.search(r"\bthe\s+$", phrase[:runs[0][0]], flags=re.I):
+        if re.search(r"\bthe\s+$", phrase[:runs[0][0]], flags=re.I) or runs[0][2].startswith("The "):
             name = _with_article(name)
         outlet_key = self._add(_Candidate("outlet", name=name, mention=_possessive(runs[0][2]),
                                           offset=start),
@@ -1110,17 +1125,33 @@ class SourceFinder:
     def _inherit_quote_continuations(self) -> None:
         """A sentence that continues a quotation rests on whoever spoke the quotation."""
         previous: list[str] = []
+        open_quote = False
         for sentence in self.sentences:
+            inside = open_quote
+            open_quote = _leaves_quote_open(sentence.text, open_quote)
             own = self.result.by_sentence.get(sentence.index)
             if own:
                 previous = own
                 continue
-            if (previous and re.match(r"[‘'\"“]", sentence.text) and not sentence.is_headline
+            starts_quote = bool(re.match(r"[‘'\"“]", sentence.text))
+            if (previous and (starts_quote or inside) and not sentence.is_headline
                     and not _FINITE_SPEECH.search(sentence.text)):
                 for key in previous:
                     self.result.attach(sentence.index, key)
             else:
                 previous = []
+
+
+def _leaves_quote_open(text: str, open_quote: bool) -> bool:
+    """Whether a double quotation is still open after this sentence ('said: "He left. Sad."')."""
+    for char in text:
+        if char == "“":
+            open_quote = True
+        elif char == "”":
+            open_quote = False
+        elif char == '"':
+            open_quote = not open_quote
+    return open_quote
 
 
 def _with_article(name: str) -> str:
