@@ -441,7 +441,7 @@ def resolve_language(chat_language: str | None, user_language: str | None,
     return base_language(chat_language) or base_language(user_language) or default
 
 
-def t(language: str | None, key: str, **fields: object) -> str:
+def t(language: str | None, key: str, /, **fields: object) -> str:
     """The message `key` in `language` (English when missing), with `fields` filled in."""
     table = MESSAGES.get(base_language(language) or "en", MESSAGES["en"])
     template = table.get(key) or MESSAGES["en"][key]

@@ -136,9 +136,11 @@ async def run_check(update: Update, context: ContextTypes.DEFAULT_TYPE, check_in
             return
     if autocheck and outcome.report.rating.score > chat_settings.threshold:
         return
-    sent = await reply_html(reply_to, card_message(outcome.report, language, cached=outcome.cached),
-                            reply_markup=card_keyboard(outcome.report_id, language))
-    await svc.storage.link_message(chat_id, sent.message_id, outcome.report_id, "card")
+    async with svc.publishing(chat_id):
+        sent = await reply_html(reply_to, card_message(outcome.report, language,
+                                                       cached=outcome.cached),
+                                reply_markup=card_keyboard(outcome.report_id, language))
+        await svc.storage.link_message(chat_id, sent.message_id, outcome.report_id, "card")
 
 
 # --- entry points -------------------------------------------------------------------------

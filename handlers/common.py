@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import html
 import logging
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -45,6 +46,19 @@ class Services:
     storage: Storage
     llm: LLMClient | None = None
     inflight: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
+    _publishing: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary)
+
+    def publishing(self, chat_id: int) -> asyncio.Lock:
+        """Held while a bot message is sent and recorded in a chat.
+
+        Only that short step is serialised per chat (never the slow analysis), so a reply to
+        a message the bot has just sent always finds it recorded.
+        """
+        lock = self._publishing.get(chat_id)
+        if lock is None:
+            lock = self._publishing[chat_id] = asyncio.Lock()
+        return lock
 
     async def single_flight(self, key: str, make: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
         """Run `make()` once per key at a time; concurrent callers share the result.

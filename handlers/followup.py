@@ -26,7 +26,8 @@ async def handle_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bo
             or replied.from_user.id != context.bot.id:
         return False
     svc = services(context)
-    report_id = await svc.storage.report_for_message(chat.id, replied.message_id)
+    async with svc.publishing(chat.id):  # a message being sent right now gets recorded first
+        report_id = await svc.storage.report_for_message(chat.id, replied.message_id)
     if report_id is None:
         return False
     chat_settings = await svc.storage.chat_settings(chat.id)
@@ -58,8 +59,9 @@ async def handle_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bo
     if answer.llm_error:
         text += "\n\n<i>" + esc(t(language, "llm_failed",
                                   reason=answer.llm_error.rstrip(". "))) + "</i>"
-    sent = await reply_html(message, text)
-    await svc.storage.add_thread_message(report_id, chat.id, "user", question)
-    await svc.storage.add_thread_message(report_id, chat.id, "assistant", answer.text)
-    await svc.storage.link_message(chat.id, sent.message_id, report_id, "answer")
+    async with svc.publishing(chat.id):
+        sent = await reply_html(message, text)
+        await svc.storage.add_thread_message(report_id, chat.id, "user", question)
+        await svc.storage.add_thread_message(report_id, chat.id, "assistant", answer.text)
+        await svc.storage.link_message(chat.id, sent.message_id, report_id, "answer")
     return True
