@@ -29,6 +29,7 @@ def _all_texts() -> list[str]:
     texts.append(_WIRE)
     texts.append(_US_WIRE)
     texts.append(_MIXED_STYLES)
+    texts.append(_WEATHER)
     return texts
 
 
@@ -64,6 +65,20 @@ BBC Sport understands the club is also close to signing a new goalkeeper.
 Figures released by NHS England show that 7.6 million people were waiting for treatment in March.
 The Department of Health and Social Care said the waiting list had fallen for the third month in a row.
 Ms Cole, 41, told the Guardian the results were "genuinely surprising".
+"""
+
+
+_WEATHER = """Storm Ciara: yellow warning as 80mph winds forecast
+The Met Office has issued a yellow weather warning for wind across northern England, with gusts of up to 80mph expected on Sunday.
+Forecaster Alex Deakin said the strongest winds were likely along the coast.
+Writing in the Telegraph, former transport minister Sir Peter Hall said the rail network was "not ready".
+In an interview with the BBC, Network Rail chief executive Andrew Haines said extra staff would be on duty.
+Mr Haines's spokesman later said services could be cut by a third.
+The report, by the Institute for Fiscal Studies, found that flood damage cost households £1.3bn last year.
+Police Scotland said officers had closed two roads near Dumfries.
+A statement from Dumfries and Galloway Council read: "Please only travel if necessary."
+Sarah Mills, who has 2 million followers on Instagram, posted a video of waves crashing over the harbour wall.
+Both Hall and Haines said passengers should check before travelling.
 """
 
 
@@ -254,6 +269,22 @@ def test_tabloid_science_and_statistics_styles_are_read() -> None:
     # The second sentence of the pal's quotation still rests on the pal.
     noticed = next(c for c in report.claims if "Everyone noticed" in c.quote)
     assert _source(report, "pal").id in noticed.source_ids
+
+
+def test_outlets_people_write_for_and_spokesmen_for_people() -> None:
+    report = _report(_WEATHER)
+    deakin = _source(report, "Deakin")
+    assert (deakin.name, deakin.role) == ("Alex Deakin", "Forecaster")
+    hall = _source(report, "Peter Hall")
+    assert report.source(hall.via).name == "The Telegraph"  # "Writing in the Telegraph, ..."
+    haines = _source(report, "Andrew Haines")
+    assert haines.kind == "named_person" and report.source(haines.via).name == "BBC"
+    assert haines.role == "Network Rail chief executive"
+    # "Mr Haines's spokesman" speaks for Haines: no second source.
+    assert len([s for s in report.sources if "Haines" in s.name]) == 1
+    assert _source(report, "Dumfries and Galloway Council").kind == "named_org"
+    both = next(c for c in report.claims if c.quote.startswith("Both Hall and Haines"))
+    assert {hall.id, haines.id} <= set(both.source_ids)
 
 
 def test_find_sources_returns_the_same_sources_as_analyze() -> None:

@@ -130,6 +130,12 @@ def _cap_sequences(text: str) -> list[tuple[int, int, str]]:
     return runs
 
 
+def _is_job_word(word: str) -> bool:
+    low = word.lower()
+    return (low in lx.ROLE_NOUNS or low in lx.ROLE_EXTRA or low in lx.ANONYMOUS_HEADS
+            or bool(re.fullmatch(r"[a-z]{4,}(?:ologist|ist|ician|caster|grapher)", low)))
+
+
 def _strip_titles(words: list[str]) -> tuple[list[str], list[str]]:
     """Split leading titles and nationalities ('Retired Major-General') from a name."""
     role: list[str] = []
@@ -141,6 +147,10 @@ def _strip_titles(words: list[str]) -> tuple[list[str], list[str]]:
     ):
         if words[0].lower() not in lx.STOP_CAPS:
             role.append(words[0])
+        words = words[1:]
+    # "Forecaster Alex Deakin": a job word before a two-word name.
+    if len(words) == 3 and _is_job_word(words[0]) and all(w[:1].isupper() for w in words[1:]):
+        role.append(words[0])
         words = words[1:]
     # "Commerce Secretary Gina Raimondo": everything up to the last title word is the role.
     titles = [i for i, w in enumerate(words[:-1]) if w.lower().rstrip(".") in lx.TITLE_WORDS]
@@ -164,7 +174,8 @@ def _is_outlet(name: str, role: str = "") -> bool:
         return True  # "BBC Radio 4"
     if 1 < len(words) <= 4 and words[0] in lx.OUTLETS and words[0].upper() == name.split()[0]:
         return True  # "BBC Sport", "CNN International"
-    return any(w in lx.OUTLET_ROLE_WORDS for w in role.lower().split())
+    # "Spanish newspaper Marca": a lower-case kind word; "Network Rail chief executive" is not.
+    return any(w in lx.OUTLET_ROLE_WORDS for w in role.split())
 
 
 def _is_org(name: str) -> bool:
@@ -367,7 +378,13 @@ def _spokes(phrase: str, offset: int) -> _Candidate | None:
                       r"([A-Z][\w’'\-]*(?:\s+(?:of|for|and\s+)?[A-Z][\w’'\-]*)*)", phrase)
     if after:
         return _Candidate("named_org", name=_possessive(after.group(2)), mention=phrase.strip(),
-                          offset=offset, role=after.group(1).lower())
+                          offset=offset,
+                          role=None if after.group(1).lower() == "statement" else after.group(1).lower())
+    for_person = re.search(rf"([A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)[’']s?\s+(?i:({heads}))\b", phrase)
+    if for_person:
+        # "Mr Haines's spokesman": speaks for the person, who stays the source.
+        return _Candidate("spokes_for", name=for_person.group(1), mention=phrase.strip(),
+                          offset=offset, role=for_person.group(2).lower())
     people = "|".join(h for h in lx.SPOKES_HEADS if h != "statement")
     before = re.search(rf"\b(?:an?|the)?\s*([\w’'\- ]+?)\s+(?i:({people})s?)\b", phrase,
                        flags=re.I)
@@ -414,6 +431,13 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
                           offset=offset, head=institution.group("head").lower())
     for finder in (_analysts_at, _spokes):
         found = finder(phrase, offset)
+        if found and found.kind == "spokes_for":
+            _, words = _strip_titles(found.name.split())
+            entity = registry.resolve(" ".join(words)) or registry.resolve(words[-1])
+            if entity and entity.kind == "person":
+                return _Candidate("named_person", name=entity.name, mention=found.mention,
+                                  offset=offset)
+            found.kind = "named_org"
         if found:
             entity = registry.resolve(found.name)
             if entity and entity.kind in ("org", "unknown"):
@@ -653,6 +677,7 @@ def _subject_after(sentence: Sentence, verb_end: int) -> tuple[str, int] | None:
     return match.group(1), sentence.start + verb_end + match.start(1)
 
 
+_READ = re.compile(r"\bread(?=\s*:|\s*[\"“‘])")  # "A statement from the council read: ..."
 _RESEARCH = re.compile(
     r"\b(?:" + "|".join(re.escape(v) for v in lx.RESEARCH_VERBS) + r")\b"
 )
@@ -890,6 +915,7 @@ class SourceFinder:
                     if key:
                         keys.append(key)
         matches = [(m, False) for m in _SPEECH.finditer(sentence.text)]
+        matches += [(m, False) for m in _READ.finditer(sentence.text)]
         matches += [(m, True) for m in _RESEARCH.finditer(sentence.text)]
         for match, research in sorted(matches, key=lambda pair: pair[0].start()):
             verb = match.group(0)
@@ -910,6 +936,10 @@ class SourceFinder:
                     ):
                         subject, inverted = (after[0], after[1], None), True
             if not subject:
+                continue
+            pair = self._coordinated_people(subject[0])
+            if pair:
+                keys += pair
                 continue
             if research and not (set(re.findall(r"[a-z]+", subject[0].lower()))
                                  & lx.RESEARCH_HEADS):
@@ -954,7 +984,9 @@ class SourceFinder:
             if match.group(0).lower().startswith("told"):
                 continue
             if keys:
-                self._outlet_via(sentence, match.end() - len(match.group(0)), keys[-1])
+                speaker = next((k for k in keys if self.result.sources[k].kind != "outlet"), None)
+                if speaker:
+                    self._outlet_via(sentence, match.end(), speaker)
         keys += self._documents_as_subjects(sentence, keys)
         platform = self._platform(sentence)
         if platform:
@@ -974,6 +1006,21 @@ class SourceFinder:
         for key in keys:
             if key in self.result.sources:
                 self.result.attach(sentence.index, key)
+
+    def _coordinated_people(self, phrase: str) -> list[str]:
+        """'Both Hall and Haines said': two people already met, both speaking."""
+        cleaned = re.sub(r"^(?:both|and|but)\s+", "", _clean_phrase(phrase, 0)[0], flags=re.I)
+        parts = re.split(r"\s+and\s+|,\s*", cleaned)
+        if len(parts) < 2 or any(len(p.split()) > 3 or not p[:1].isupper() for p in parts):
+            return []
+        keys: list[str] = []
+        for part in parts:
+            entity = self.registry.resolve(part.strip())
+            key = f"person:{entity.name.split()[-1].lower()}" if entity else ""
+            if not entity or entity.kind != "person" or key not in self.result.sources:
+                return []
+            keys.append(key)
+        return keys
 
     def _relayed_by_outlet(self, sentence: Sentence, keys: list[str]) -> None:
         """'Officials have argued ..., the New York Times reported': they speak via the paper."""
