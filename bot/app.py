@@ -77,13 +77,25 @@ class RedactToken(logging.Filter):
         return True
 
 
+class DropInvalidToken(logging.Filter):
+    """PTB logs a rejected token with a traceback; `run_bot` says it in one line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, InvalidToken) and "Invalid token" not in record.getMessage()
+
+
 def install_redaction(token: str) -> None:
-    redactor = RedactToken(token)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redactor)
-    for name in ("httpx", "telegram", "telegram.ext", "credbot"):
-        logging.getLogger(name).addFilter(redactor)
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
+    """Filter the token out of the root handlers and of the loggers that see URLs."""
+    targets: list[Any] = list(logging.getLogger().handlers)
+    targets += [logging.getLogger(name) for name in
+                ("httpx", "httpcore", "telegram", "telegram.ext", "credbot", "asyncio")]
+    for target in targets:
+        if not any(isinstance(f, RedactToken) and f.token == token for f in target.filters):
+            target.addFilter(RedactToken(token))
+    # httpx logs every request URL at INFO, and Bot API URLs carry the token.
+    httpx_logger = logging.getLogger("httpx")
+    httpx_logger.setLevel(max(logging.WARNING, httpx_logger.getEffectiveLevel()))
 
 
 def build_application(settings: Settings, *, storage: Storage | None = None,
@@ -109,6 +121,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None,
         builder = builder.base_url(base if base.endswith("/bot") or "{token}" in base
                                    else base + "/bot")
         builder = builder.base_file_url(base.removesuffix("/bot") + "/file/bot")
+    install_redaction(settings.telegram_bot_token.get_secret_value())
     application = builder.build()
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
@@ -199,8 +212,9 @@ def run_bot(settings: Settings, *, webhook_url: str | None = None, listen: str =
         print("credbot: TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and put it "
               "in the environment or .env.", file=sys.stderr)
         return EXIT_CONFIG
-    install_redaction(token)
     application = build_application(settings)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(DropInvalidToken())
     try:
         if webhook_url:
             secret = (settings.telegram_webhook_secret.get_secret_value()

@@ -1,0 +1,76 @@
+"""Starting the bot (`run_bot` / `credbot run`), the error handler, and the bot's own texts."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+
+import pytest
+
+from bot.app import COMMANDS, run_bot
+from bot.i18n import MESSAGES, SUPPORTED, resolve_language, t
+from tests.conftest import REPO, SEED_TEXT
+from tests.fake_telegram import FakeTelegram, RunningBot, bot_settings, parse_html
+
+SEED = SEED_TEXT.read_text(encoding="utf-8")
+
+
+def test_missing_token_exits_2_with_one_line(make_settings, capsys) -> None:
+    assert run_bot(make_settings()) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "TELEGRAM_BOT_TOKEN is not set" in err[0]
+
+
+def test_rejected_token_exits_2_with_one_line_and_no_token(tmp_path) -> None:
+    with FakeTelegram(token="1:right") as tg:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+               "TELEGRAM_BOT_TOKEN": "42:wrong-secret-token", "TELEGRAM_API_BASE_URL": tg.base_url,
+               "CREDBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
+        done = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines == ["credbot: Telegram rejected TELEGRAM_BOT_TOKEN. Check it with @BotFather."]
+    assert "wrong-secret-token" not in done.stderr + done.stdout
+
+
+async def test_commands_are_registered_on_start(make_settings) -> None:
+    with FakeTelegram() as tg:
+        async with RunningBot(bot_settings(make_settings, tg), tg):
+            await tg.wait_for("setMyCommands")
+    assert [c["command"] for c in tg.commands] == [name for name, _ in COMMANDS]
+
+
+async def test_a_failure_is_logged_with_context_and_the_user_is_told(make_settings, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    with FakeTelegram() as tg:
+        alice = tg.user(1, "Alice")
+        async with RunningBot(bot_settings(make_settings, tg), tg):
+            tg.fail_next("sendMessage", status=400, description="Bad Request: chat not found")
+            tg.message(tg.private_chat(alice), alice, SEED)
+            [told] = await tg.wait_for("sendMessage", chat_id=1)
+    assert "Something went wrong on my side" in told.params["text"]
+    assert "Traceback" not in told.params["text"]
+    errors = [r for r in caplog.records if r.name == "credbot.errors"]
+    assert errors and "chat 1 (private)" in errors[0].getMessage()
+    assert tg.token not in caplog.text
+    assert tg.token.split(":")[1] not in caplog.text
+
+
+def test_every_language_has_every_message() -> None:
+    for language in SUPPORTED:
+        assert set(MESSAGES[language]) == set(MESSAGES["en"]), language
+        for key in MESSAGES["en"]:
+            fields = {"limit": 1, "period": "h", "time": "10:00", "threshold": 2, "days": 30,
+                      "count": 3, "reason": "r", "message": "m", "language": "de",
+                      "autocheck": "on", "user_hour": 1, "user_day": 2, "chat_hour": 3,
+                      "chat_day": 4}
+            assert t(language, key, **fields)
+
+
+def test_language_falls_back_to_english_for_the_bots_own_words() -> None:
+    assert resolve_language(None, "pt-BR") == "pt"
+    assert t("pt", "btn_claims") == "Claims"
+    assert resolve_language("de", "ru") == "de"
+    assert resolve_language(None, None, "en") == "en"
