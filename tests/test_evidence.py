@@ -401,5 +401,7 @@ def test_seed_lists_named_statements_as_checkable_claims(seed) -> None:
 
 def test_seed_next_steps_point_at_the_mirror_and_the_named_people(seed) -> None:
     steps = " ".join(seed.next_steps)
-    assert "Mirror" in steps and "Wallace" in steps
+    assert "Mirror" in steps and "security source" in steps
+    wallace = next(step for step in seed.next_steps if "Wallace" in step)
+    assert "Tory party conference" in wallace  # where he said it, to find other coverage
     assert 2 <= len(seed.next_steps) <= 4

@@ -633,8 +633,29 @@ def _short(source: Source) -> str:
     return source.name
 
 
+_VENUE = re.compile(
+    r"\b(?:at|to|told|before|during|in)\s+((?:a|an|the|his|her|their)\s+(?:[\w’'\-]+\s+){0,6}?"
+    r"(?:conference|hearing|meeting|press conference|summit|rally|interview|debate|committee|"
+    r"briefing|speech|trial|inquiry|court|parliament|session|podcast|programme|show)"
+    r"(?:\s+of\s+the\s+(?:[\w’'\-]+\s+){0,3}?(?:conference|committee|parliament|assembly|union)"
+    r"|\s+(?:of|on|with|in)\s+(?:the\s+)?(?-i:[A-Z][\w’'\-]*)(?:\s+(?-i:[A-Z][\w’'\-]*)){0,3})?)"
+    r"\b", re.I)
+
+
+def _venue(ev: _Evidence, source: Source) -> str | None:
+    """Where a named person spoke ('a fringe meeting of the Tory party conference'), if said."""
+    key = next((k for k, v in ev.ids.items() if v == source.id), None)
+    for sentence in ev.sentences:
+        if key in ev.smap.by_sentence.get(sentence.index, []):
+            match = _VENUE.search(sentence.text)
+            if match:
+                return re.sub(r"^(?:a|an|his|her|their)\s+", "the ", match.group(1))
+    return None
+
+
 def _next_steps(ev: _Evidence, sources: list[Source], claims: list[Claim],
                 flags: list[RedFlag]) -> list[str]:
+    """Two to four lateral-reading steps, the one that tests the main claim first."""
     steps: list[str] = []
     codes = {f.code for f in flags}
     by_id = {s.id: s for s in sources}
@@ -648,8 +669,16 @@ def _next_steps(ev: _Evidence, sources: list[Source], claims: list[Claim],
     if outlets:
         steps.append("Read the original reports (" + ", ".join(o.name for o in outlets[:3])
                      + ") and check who they rely on.")
-    named = [s for s in sources if s.kind == "named_person"]
-    if named:
+    named = [s for s in sources if s.kind == "named_person" and any(
+        s.id in c.source_ids for c in claims)]
+    placed = [(s, _venue(ev, s)) for s in named]
+    with_venue = next(((s, v) for s, v in placed if v), None)
+    if with_venue:
+        person, venue = with_venue
+        others = [s.name for s in named if s.id != person.id][:2]
+        steps.append(f"Check {person.name}'s remarks at {venue} in other coverage"
+                     + (f", and what {', '.join(others)} said" if others else "") + ".")
+    elif named:
         steps.append("Check what " + ", ".join(s.name for s in named[:3])
                      + " actually said in other coverage or transcripts.")
     if "unidentified_study" in codes:
@@ -659,10 +688,15 @@ def _next_steps(ev: _Evidence, sources: list[Source], claims: list[Claim],
         steps.append("Don't share or act on it until an official source confirms it.")
     if "anonymous_sourcing" in codes and not any("on record" in s for s in steps):
         steps.append("Look for the same story from outlets that name their sources.")
+    posts = [s for s in sources if s.kind == "social_media"]
+    if posts:
+        steps.append(f"Find the original post ({posts[0].name}) and check who runs the account "
+                     "and when it was posted.")
     docs = [s for s in sources if s.kind == "document" and not s.name.startswith("unidentified")]
     if docs:
         steps.append(f"Find the document itself ({_doc_name(docs[0].name)}) and compare it with "
                      "the article's figures.")
+    steps = list(dict.fromkeys(steps))[:3]
     steps.append("Search for the headline claim on established news sites; if no one else "
                  "reports it, treat it as unconfirmed.")
-    return list(dict.fromkeys(steps))[:4]
+    return steps
