@@ -367,6 +367,15 @@ def test_claims_carry_sources_hedges_and_verifiability() -> None:
     assert all(c.check for c in report.claims)
 
 
+def test_claim_text_drops_the_attribution_and_names_who_makes_the_claim(seed) -> None:
+    mutiny = next(c for c in seed.claims if "military mutiny’ if he prepares" in c.quote)
+    assert mutiny.text == ("Vladimir Putin could be replaced in a ‘military mutiny’ if he prepares "
+                           "for a nuclear strike (a security source, via The Mirror)")
+    wallace = next(c for c in seed.claims if "unacceptable to Moscow’s allies" in c.quote)
+    assert wallace.text.startswith("Although the use of nuclear weapons")
+    assert wallace.text.endswith("(Ben Wallace)")
+
+
 def test_short_or_sourceless_text_still_gives_a_valid_report() -> None:
     report = _report("Hello")
     assert report.sources == [] and report.rating.score >= 1

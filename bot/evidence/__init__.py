@@ -198,7 +198,7 @@ def _claims(ev: _Evidence) -> list[Claim]:
         claims.append(
             Claim(
                 id=f"c{i}",
-                text=_claim_text(sentence.text),
+                text=_claim_text(sentence.text, sources, ev),
                 quote=sentence.text,
                 grounded=True,
                 source_ids=[ev.ids[s.key] for s in sources],
@@ -238,9 +238,42 @@ def _is_comment_refusal(text: str) -> bool:
         r"refused to comment|would not comment|no (?:immediate )?response", text, re.I))
 
 
-def _claim_text(sentence: str) -> str:
+_ATTRIBUTION_TAIL = re.compile(
+    r"[,’”\"']\s*(?:[^,’”\"']{1,80}?)\s+(?:has\s+|have\s+)?(?:(?:said|says|added|warned|claimed|"
+    r"reported|reports|wrote|insisted|confirmed)|told\s+(?:the\s+)?(?:reporters|journalists|"
+    r"[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*))(?:\s+(?:on|in|at|this|last|earlier|later|yesterday|"
+    r"today)\b[^,’”\"']{0,40})?[.!?]?[’”\"']?$")
+_ATTRIBUTION_LEAD = re.compile(
+    r"^(?:[^,’”\"']{1,80}?)\s+(?:has\s+|have\s+)?(?:(?:said|says|warned|claimed|added|confirmed|"
+    r"insisted|told\s+(?:reporters|journalists|[A-Z][\w’']*(?:\s+[A-Z][\w’']*)*))\s+(?:that\s+)?|"
+    r"told\s+[^,’”\"']{1,60}?\s+that\s+)(?=\S)")
+
+
+def _claim_text(sentence: str, sources: list[Found], ev: _Evidence) -> str:
+    """The claim without its attribution, then who makes it: 'X could happen (a source, via Y)'."""
     text = re.sub(r"\s+", " ", sentence).strip()
-    return text if len(text) <= 220 else text[:217].rsplit(" ", 1)[0] + "…"
+    content = text
+    tail = _ATTRIBUTION_TAIL.search(text)
+    lead = _ATTRIBUTION_LEAD.match(text)
+    if sources and tail and len(text[:tail.start()].split()) >= 5:
+        content = text[:tail.start() + 1].rstrip(",") if text[tail.start()] in "’”\"'" else \
+            text[:tail.start()]
+    elif sources and lead and len(text[lead.end():].split()) >= 4:
+        content = text[lead.end():]
+        content = content[0].upper() + content[1:]
+    content = re.sub(r",\s*([’”\"'])$", r"\1", content.rstrip(" ."))
+    if sources and content != text.rstrip(" ."):
+        relays = {f.via_key for f in sources if f.via_key}
+        labels = []
+        for found in sources:
+            if found.key in relays:
+                continue  # shown as the "via" of the source it relays
+            label = found.mention if found.kind == "anonymous" else found.name
+            via = ev.smap.sources.get(found.via_key) if found.via_key else None
+            labels.append(f"{label}, via {via.name}" if via else label)
+        if labels:
+            content = f"{content} ({'; '.join(dict.fromkeys(labels))})"
+    return content if len(content) <= 240 else content[:237].rsplit(" ", 1)[0] + "…"
 
 
 _APPROXIMATE = re.compile(r"^(?:about|around|as many as|up to|estimated)$", re.I)
