@@ -1,0 +1,83 @@
+"""What every step of the analysis shares: the evidence found, and small judgements on it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..models import Article, Hedge, Source
+from . import lexicon as lx
+from .segment import Sentence
+from .sources import Found, SourceMap
+
+
+ON_RECORD = {"named_person", "named_org"}
+
+
+@dataclass
+class Evidence:
+    """One article read once: its sentences, sources (with sentence links) and hedges."""
+
+    article: Article
+    sentences: list[Sentence]
+    smap: SourceMap
+    ids: dict[str, str]
+    hedges: list[Hedge]
+    hedges_by_sentence: dict[int, list[str]]
+    boilerplate: set[int]
+
+
+def found_for(ev: Evidence, source: Source) -> Found | None:
+    key = next((k for k, v in ev.ids.items() if v == source.id), None)
+    return ev.smap.sources.get(key) if key else None
+
+
+def is_lay(ev: Evidence, source: Source) -> bool:
+    found = found_for(ev, source)
+    return bool(found) and found.head in lx.LAY_HEADS
+
+
+def lede_source_ids(ev: Evidence) -> set[str]:
+    """Sources of the headline and the first two sentences of the body."""
+    body = [s for s in ev.sentences if not s.is_headline][:2]
+    heads = [s for s in ev.sentences if s.is_headline]
+    return {ev.ids[k] for s in heads + body for k in ev.smap.by_sentence.get(s.index, [])
+            if k in ev.ids}
+
+
+def is_on_record(source: Source) -> bool:
+    return source.kind in ON_RECORD or (
+        source.kind == "document" and not source.name.startswith("unidentified"))
+
+
+def bare_outlet(outlet: str) -> str:
+    """'The Mirror' -> 'Mirror', to read 'the original Mirror report'."""
+    return re.sub(r"^the\s+", "", outlet, flags=re.I)
+
+
+def doc_name(name: str) -> str:
+    return re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I)
+
+
+def is_vague(smap: SourceMap, source: Source) -> bool:
+    found = next((f for f in smap.sources.values() if f.mention == source.mention), None)
+    if not found:
+        return False
+    if found.head not in lx.VAGUE_AUTHORITY_HEADS and not (
+            found.head.endswith(("ologists", "ists", "icians")) and found.head not in lx.LAY_HEADS):
+        return False
+    # "Experts", "industry analysts", "one nutritionist": a field, never a who.
+    # "two officials involved in the talks" or "analysts at Barclays" say who they are.
+    words = [w.lower() for w in re.findall(r"[\w’'\-]+", source.mention)]
+    qualified = lx.QUALIFIERS.search(source.mention) or re.search(
+        r"\b(?:involved|close|familiar|briefed|working|who|with|at|from|of|in|on|for)\b",
+        source.mention, re.I)
+    return not qualified and len(words) <= 4
+
+
+def is_study(name: str) -> bool:
+    return any(re.search(rf"\b{head}\b", name, re.I) for head in lx.STUDY_HEADS)
+
+
+def kind_of(sources: list[Source], source_id: str | None) -> str | None:
+    return next((s.kind for s in sources if s.id == source_id), None)
