@@ -150,7 +150,8 @@ def _verifiability(sentence: Sentence, sources: list[Found], markers: list[str])
 def _leading_modal(text: str) -> bool:
     """A modal in the main clause ('X could be replaced'), not in a subordinate one."""
     words = re.findall(r"[\w’']+", text)[:7]
-    return any(w.lower() in {"could", "may", "might"} for w in words)
+    return any(w in {"could", "may", "might"} or (i == 0 and w in {"Could", "Might"})
+               for i, w in enumerate(words))
 
 
 def _check(sentence: Sentence, sources: list[Found], markers: list[str], verifiability: str,

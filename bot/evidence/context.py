@@ -63,6 +63,8 @@ def is_vague(smap: SourceMap, source: Source) -> bool:
     found = next((f for f in smap.sources.values() if f.mention == source.mention), None)
     if not found:
         return False
+    if source.via:
+        return False  # "economists polled by Reuters": a group someone can trace
     if found.head not in lx.VAGUE_AUTHORITY_HEADS and not (
             found.head.endswith(("ologists", "ists", "icians")) and found.head not in lx.LAY_HEADS):
         return False

@@ -31,7 +31,7 @@ SPEECH_VERBS = (
     "welcomes", "praised", "agreed", "agree", "agrees", "fear", "fears", "feared", "believe",
     "believed", "expect", "expects", "doubt", "doubts", "pointed out", "points out",
     "rejected", "rejects", "replied", "responded", "commented", "emphasised", "emphasized",
-    "told reporters", "admit", "vowed", "understands", "has learned", "has learnt",
+    "told reporters", "admit", "expected", "had expected", "vowed", "understands", "has learned", "has learnt",
     "can reveal", "can confirm", "promised", "pledged", "hinted", "speculated",
 )
 # Verbs of doing research: they attribute only when the subject is a researcher or a study
@@ -90,7 +90,7 @@ ANONYMOUS_HEADS = (
     "pharmacist", "pharmacists", "cardiologist", "cardiologists", "epidemiologist",
     "epidemiologists", "virologist", "virologists", "historian", "historians", "influencer",
     "influencers", "campaigner", "commentator", "blogger", "bloggers", "pal", "pals", "chum",
-    "chums", "courtier", "courtiers", "aide-de-camp", "confidant", "confidante", "ally",
+    "chums", "courtier", "courtiers", "reader", "readers", "listener", "listeners", "aide-de-camp", "confidant", "confidante", "ally",
     "allies", "co-star", "bandmate", "pundit", "pundits",
 )
 # Plural or generic unnamed people who are bystanders rather than authorities.
@@ -361,12 +361,14 @@ EMOTIVE_WORDS = re.compile(
     r"desperat\w+|reckless\w*|insane|crazy|unbelievable|incredible|jaw-dropping|"
     r"mind-blowing|destroy\w*|evil|traitor\w*|wake up|hiding (?:this|the truth)|"
     r"they don['’]t want you|years off your life|your life|die early|think twice|"
-    r"basically dessert|toxic|poison\w*|miracle|cure-all|secret bunker|mysterious)\b",
+    r"basically dessert|toxic|poison\w*|miracle|cure-all|secret bunker|mysterious|stunned|"
+    r"baffled|big pharma|doesn['’]t want you to know|won['’]t tell you|heartbreaking)\b",
     re.I,
 )
 CALL_TO_ACTION = re.compile(
     r"\b(share (?:this|it|before|now|with|widely)|forward (?:this|it|to)|spread the word|"
-    r"before (?:it|this) (?:gets|is) (?:deleted|removed|taken down|censored)|"
+    r"before (?:it|this|they)(?:['’]s|\s+(?:gets|is|are|get))? (?:deleted|removed|taken down|"
+    r"censored|banned)|click (?:the|this|here|on the) link|get (?:our|your) free|"
     r"withdraw (?:your|all)|act now|sign (?:the|this|our) petition|tell everyone|"
     r"repost|retweet|send (?:this|it) to|pass (?:this|it) on|don['’]t (?:let|wait)|"
     r"call your|buy now|stock up)\b",

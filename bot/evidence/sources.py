@@ -121,6 +121,12 @@ def _cap_sequences(text: str) -> list[tuple[int, int, str]]:
                       and tokens[j + 2][2][0].isupper()
                       and not text[tokens[j + 1][1]:tokens[j + 2][0]].strip()):
                     j += 2
+                elif (nxt.lower() in {"for", "of"} and j + 3 < len(tokens)
+                      and tokens[j + 2][2] == "the" and tokens[j + 3][2][0].isupper()
+                      and not text[tokens[j + 1][1]:tokens[j + 2][0]].strip()
+                      and not text[tokens[j + 2][1]:tokens[j + 3][0]].strip()
+                      and "\n" not in text[tokens[j][1]:tokens[j + 3][0]]):
+                    j += 3  # "Royal Society for the Prevention of Accidents"
                 else:
                     break
             runs.append((start, tokens[j][1], text[start:tokens[j][1]].rstrip(".")))
@@ -523,7 +529,11 @@ def _affiliated_person(phrase: str, offset: int, runs: list[tuple[int, int, str]
                        registry: _Registry) -> _Candidate | None:
     """'Professor Marco Ferri of the University of Padua': the person, with the body as role."""
     match = _AFFILIATION.match(phrase)
-    if not match or len(runs) < 2:
+    if not match:
+        return None
+    body = re.sub(r"^\s*(?:of|at|from)\s+(?:the\s+)?", "", phrase[match.end("person"):])
+    entity = registry.resolve(body.strip())
+    if not (_is_org(body) or (entity and entity.kind == "org")):
         return None
     person = classify(match.group("person"), offset, registry)
     if not person or person.kind != "named_person":
@@ -572,6 +582,8 @@ def _person_run(runs: list[tuple[int, int, str]], phrase: str) -> bool:
 
 _FINITE_SPEECH = re.compile(r"\b(?:said|says|told|added|warned|wrote|confirmed|announced|"
                             r"insisted|stated|argued|explained|urged)\b")
+# "Jade Morris, 31, from Bootle, said": where someone is from is an aside.
+_ORIGIN = re.compile(r"^(?:from|of|in)\s+(?:the\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*){0,3}$")
 _PARTY_TAG = re.compile(r"^[RDI]-[A-Z][A-Za-z.]*\.?$")  # "Sen. Marco Rubio, R-Fla., said"
 _AGE = re.compile(r"^(?:aged\s+)?\d{1,3}(?:\s*years?\s+old)?$", re.I)
 # A lower-case participle opens an aside: "released on Monday", "speaking to reporters".
@@ -613,8 +625,7 @@ def _role_phrase(piece: str) -> str | None:
     if any(w in _VERBISH for w in lower):
         return None
     nouns = lx.ROLE_NOUNS | set(lx.ANONYMOUS_HEADS) | lx.TITLE_WORDS | lx.ROLE_EXTRA
-    if any(w in nouns for w in lower) or re.search(r"\b(?:at|of|for)\s+(?:the\s+)?[A-Z]",
-                                                   cleaned):
+    if len(words) <= 10 and any(w in nouns or _is_job_word(w) for w in lower):
         return _DETERMINER.sub("", cleaned)
     return None
 
@@ -626,6 +637,9 @@ def _subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str 
     participle); "Marta Ruiz, chief economist at X, said" gives Marta Ruiz with that role.
     """
     left = sentence.text[:verb_start]
+    left = re.sub(r"\s+(?:polled|surveyed|quoted|cited|interviewed|contacted)\s+by\s+"
+                  r"(?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*(?=(?:\s+\w+)?\s*$)",
+                  lambda m: " " * len(m.group(0)), left)
     if _HEARSAY_ADVERBS.search(left.rstrip()) or re.search(
         r"\b(?:reportedly|allegedly)\s+(?:\w+\s+){0,1}$", left
     ):
@@ -644,7 +658,8 @@ def _subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str 
     for i in range(len(pieces) - 1, -1, -1):
         start, _, piece = pieces[i]
         cleaned = piece.strip(" ,;:—–‘’'\"“”()")
-        if _RELATIVE_START.match(cleaned) or _AGE.match(cleaned) or _PARTY_TAG.match(cleaned) or (
+        if (_RELATIVE_START.match(cleaned) or _AGE.match(cleaned) or _PARTY_TAG.match(cleaned)
+                or (_ORIGIN.match(cleaned) and i > 0)) or (
                 _PARTICIPLE_ASIDE.match(cleaned) and i > 0):
             continue
         if _FINITE_SPEECH.search(_RELATIVE_TAIL.sub("", cleaned)):
@@ -664,6 +679,18 @@ def _only_connector(pieces: list[tuple[int, int, str]]) -> bool:
     return all(not _clean_phrase(p[2], 0)[0] for p in pieces)
 
 
+def _looks_like_subject(phrase: str) -> bool:
+    """'one of the people', 'Commerce Secretary X' - not 'she rushed Oliver to hospital'."""
+    words = phrase.split()
+    if not words:
+        return False
+    first = words[0].lower()
+    if first in lx.PRONOUNS_PERSON | {"they", "it", "we", "i", "you", "that", "this"}:
+        return False
+    return words[0][:1].isupper() or first in {"a", "an", "the", "one", "two", "three", "some",
+                                                "several", "another", "his", "her", "their"}
+
+
 def _subject_after(sentence: Sentence, verb_end: int) -> tuple[str, int] | None:
     """Inverted attribution: '..., said one of the people, who ...'.
 
@@ -677,6 +704,10 @@ def _subject_after(sentence: Sentence, verb_end: int) -> tuple[str, int] | None:
     return match.group(1), sentence.start + verb_end + match.start(1)
 
 
+# "Doctors are baffled", "experts stunned": an appeal to unnamed authority without a verb
+# of saying.
+_AMAZED = re.compile(r"(?:(?:are|were|have been|are left|were left|left)\s+)?(?:baffled|stunned|"
+                     r"amazed|astonished|puzzled|left speechless|speechless)\b")
 _READ = re.compile(r"\bread(?=\s*:|\s*[\"“‘])")  # "A statement from the council read: ..."
 _RESEARCH = re.compile(
     r"\b(?:" + "|".join(re.escape(v) for v in lx.RESEARCH_VERBS) + r")\b"
@@ -703,6 +734,10 @@ _PUBLISHED_IN = re.compile(
 )
 
 
+_OWNED_POST = re.compile(
+    r"\b(?:[Hh]is|[Hh]er|[Tt]heir|[Aa]n?|[Tt]he)\s+(Facebook|Instagram|TikTok|YouTube|Twitter|X|"
+    r"Telegram|Snapchat|LinkedIn|Reddit|Threads|Bluesky)\s+(?:post|video|page|account|story|"
+    r"reel|live|livestream|message|thread|channel)s?\b")
 _GENERIC_POST = re.compile(
     r"\bin an? (?:\w+\s+){0,2}?(?:tweet|social media post|online post|viral post|video posted "
     r"online)\b|\bon social media\b|\b(?:tweeted|posted online)\b", re.I)
@@ -916,6 +951,7 @@ class SourceFinder:
                         keys.append(key)
         matches = [(m, False) for m in _SPEECH.finditer(sentence.text)]
         matches += [(m, False) for m in _READ.finditer(sentence.text)]
+        matches += [(m, True) for m in _AMAZED.finditer(sentence.text)]
         matches += [(m, True) for m in _RESEARCH.finditer(sentence.text)]
         for match, research in sorted(matches, key=lambda pair: pair[0].start()):
             verb = match.group(0)
@@ -927,7 +963,8 @@ class SourceFinder:
             if verb in _INVERTIBLE and (before.endswith((",", "’", "”", '"', "'")) or not before):
                 after = _subject_after(sentence, match.end())
                 if (after and len(after[0].split()) <= 10
-                        and not re.match(r"\s*[‘'\"“]", sentence.text[match.end():])):
+                        and not re.match(r"\s*[‘'\"“]", sentence.text[match.end():])
+                        and _looks_like_subject(after[0])):
                     cand_after = classify(after[0], after[1], self.registry)
                     if cand_after and cand_after.kind not in ("coref_person",) and (
                         after[0].strip().split()[0].lower() in {"a", "an", "the", "one"}
@@ -941,11 +978,12 @@ class SourceFinder:
             if pair:
                 keys += pair
                 continue
-            if research and not (set(re.findall(r"[a-z]+", subject[0].lower()))
-                                 & lx.RESEARCH_HEADS):
+            amazed = bool(_AMAZED.fullmatch(verb))
+            if research and not amazed and not (set(re.findall(r"[a-z]+", subject[0].lower()))
+                                                & lx.RESEARCH_HEADS):
                 continue
             cand = classify(subject[0], subject[1], self.registry)
-            if not cand:
+            if not cand or (amazed and cand.kind != "anonymous"):
                 continue
             if cand.kind == "document" and verb not in lx.FINDING_VERBS and not (
                     inverted or research):
@@ -978,6 +1016,7 @@ class SourceFinder:
                     cited.via_key = keys[-1]
                 keys.append(key)
         self._relayed_by_outlet(sentence, keys)
+        self._polled_by(sentence, keys)
         keys += self._written_documents(sentence, keys)
         keys += self._publishers(keys, sentence)
         for match in _TOLD.finditer(sentence.text):
@@ -991,6 +1030,9 @@ class SourceFinder:
         platform = self._platform(sentence)
         if platform:
             speakers = [k for k in keys if self.result.sources[k].kind == "named_person"]
+            if not speakers and re.search(r"\b(?:[Hh]is|[Hh]er)\s+\w+\s+(?:post|video|page)",
+                                          sentence.text):
+                speakers = [k for i, k in self.recent_people[-1:] if sentence.index - i <= 3]
             owner = self.result.sources[speakers[0]].name.split()[-1] if speakers else None
             name, mention, start = platform
             label = f"{name} post" if name != "social media" else (
@@ -1021,6 +1063,22 @@ class SourceFinder:
                 return []
             keys.append(key)
         return keys
+
+    def _polled_by(self, sentence: Sentence, keys: list[str]) -> None:
+        """'Economists polled by Reuters had expected': unnamed, and heard through Reuters."""
+        match = re.search(r"\b(?:polled|surveyed|quoted|cited|interviewed|contacted)\s+by\s+"
+                          r"((?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)", sentence.text)
+        if not match:
+            return
+        outlet = classify(match.group(1), sentence.start + match.start(1), self.registry)
+        if not outlet or outlet.kind != "outlet":
+            return
+        outlet_key = self._add(outlet, sentence)
+        for key in keys:
+            found = self.result.sources[key]
+            if found.kind == "anonymous" and not found.via_key:
+                found.via_key = outlet_key
+        keys.append(outlet_key)
 
     def _relayed_by_outlet(self, sentence: Sentence, keys: list[str]) -> None:
         """'Officials have argued ..., the New York Times reported': they speak via the paper."""
@@ -1164,6 +1222,10 @@ class SourceFinder:
                 start = sentence.start + lead.start()
                 mention = sentence.text[lead.start(): match.end()]
             return platform, mention, start
+        owned = _OWNED_POST.search(sentence.text)
+        if owned and lx.SOCIAL_PLATFORMS.get(owned.group(1).lower()):
+            return (lx.SOCIAL_PLATFORMS[owned.group(1).lower()], owned.group(0),
+                    sentence.start + owned.start())
         generic = _GENERIC_POST.search(sentence.text)
         if generic:
             return "social media", generic.group(0), sentence.start + generic.start()
