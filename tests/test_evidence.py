@@ -287,6 +287,69 @@ def test_outlets_people_write_for_and_spokesmen_for_people() -> None:
     assert {hall.id, haines.id} <= set(both.source_ids)
 
 
+_CONSTRUCTIONS = [
+        ('Prices will fall, said Finance Minister Rachel Cole.', 'Rachel Cole', 'named_person'),
+        ('“Prices will fall,” said Rachel Cole, the finance minister.', 'Rachel Cole', 'named_person'),
+        ('According to Rachel Cole, the finance minister, prices will fall.', 'Rachel Cole', 'named_person'),
+        ('Rachel Cole, the finance minister, told Sky News that prices would fall.', 'Rachel Cole', 'named_person'),
+        ('Prices will fall, according to a government spokesman.', 'government', 'named_org'),
+        ('A Downing Street spokesman said the claims were false.', 'Downing Street', 'named_org'),
+        ('The White House said in a statement that the talks had failed.', 'White House', 'named_org'),
+        ('The Kremlin denied the report.', 'Kremlin', 'named_org'),
+        ('Tesla did not respond to requests for comment.', 'Tesla', 'named_org'),
+        ('Amazon declined to comment on the report.', 'Amazon', 'named_org'),
+        ('Police said a man had been arrested.', 'Police', 'named_org'),
+        ('Greater Manchester Police said a man had been arrested.', 'Greater Manchester Police', 'named_org'),
+        ('Witnesses said they heard two explosions.', 'Witnesses', 'anonymous'),
+        ('Local residents told the BBC they heard two explosions.', 'residents', 'anonymous'),
+        ('A government official, who asked not to be named, said the plan was dead.', 'official', 'anonymous'),
+        ('Officials speaking on condition of anonymity said the plan was dead.', 'Officials', 'anonymous'),
+        ('Sources told Politico the plan was dead.', 'Sources', 'anonymous'),
+        ('Two sources with knowledge of the talks said the plan was dead.', 'sources', 'anonymous'),
+        ('A person briefed on the negotiations said the plan was dead.', 'person briefed', 'anonymous'),
+        ('Senior Tory MPs said the plan was dead.', 'MPs', 'anonymous'),
+        ('Scientists at Oxford University found that the drug worked.', 'Oxford University', 'named_org'),
+        ('Researchers from Stanford said the drug worked.', 'Stanford', 'named_org'),
+        ('A 2023 study in The Lancet found that the drug worked.', 'Lancet', 'document'),
+        ('A survey by YouGov found that 40% of voters disagreed.', 'YouGov', 'document'),
+        ('Data from the Office for National Statistics shows unemployment rose.', 'Office for National Statistics', 'named_org'),
+        ('Official figures show unemployment rose.', 'figures', 'document'),
+        ('A leaked memo shows the company knew.', 'memo', 'document'),
+        ('Court filings show the company knew.', 'Court filings', 'document'),
+        ("The company's annual report shows profits rose.", 'annual report', 'document'),
+        ('In a post on X, Musk said the deal was off.', 'X', 'social_media'),
+        ('Musk wrote on X that the deal was off.', 'X', 'social_media'),
+        ('The singer posted on Instagram that she was pregnant.', 'Instagram', 'social_media'),
+        ('A video shared on TikTok shows the crash.', 'TikTok', 'social_media'),
+        ('The Guardian reported that the deal was off.', 'Guardian', 'outlet'),
+        ('The deal is off, Bloomberg reported, citing unnamed sources.', 'Bloomberg', 'outlet'),
+        ('The deal is off, according to a report in the Financial Times.', 'Financial Times', 'outlet'),
+        ('German newspaper Bild reported that the coach had been sacked.', 'Bild', 'outlet'),
+        ('Local media reported that the coach had been sacked.', 'Local media', 'outlet'),
+        ('Dr Sarah Jones, a GP in Leeds, said the advice was wrong.', 'Sarah Jones', 'named_person'),
+        ("Professor Tim Spector, of King's College London, said the advice was wrong.", 'Tim Spector', 'named_person'),
+        ('Experts have long warned that the advice was wrong.', 'Experts', 'anonymous'),
+        ('Campaigners say the advice was wrong.', 'Campaigners', 'anonymous'),
+        ('Labour said the plan was a disgrace.', 'Labour', 'named_org'),
+        ('The United Nations said 2,000 people had fled.', 'United Nations', 'named_org'),
+        ('The WHO said 2,000 people had died.', 'WHO', 'named_org'),
+        ('Unicef warned that children were at risk.', 'Unicef', 'named_org'),
+        ("Smith's lawyer, Ann Lee, said he would appeal.", 'Ann Lee', 'named_person'),
+]
+
+
+@pytest.mark.parametrize(("sentence", "needle", "kind"), _CONSTRUCTIONS)
+def test_attribution_constructions_give_the_right_source_and_kind(
+    sentence: str, needle: str, kind: str
+) -> None:
+    report = _report("Headline here\n" + sentence)
+    assert _source(report, needle).kind == kind, report.sources
+
+
+def test_a_role_with_no_name_before_it_is_not_a_source() -> None:
+    assert _report("Headline here\nThe minister said on Monday that prices would fall.").sources == []
+
+
 def test_find_sources_returns_the_same_sources_as_analyze() -> None:
     report = _report(_WIRE)
     assert find_sources(_WIRE) == report.sources

@@ -82,17 +82,51 @@ def analyze(article: Article, *, language: str = "en") -> Report:
     )
 
 
-_ENGLISH_WORDS = {"the", "a", "an", "and", "of", "to", "in", "is", "was", "that", "for", "it",
-                  "on", "with", "as", "said", "he", "she", "they", "are", "by", "at", "be",
-                  "this", "have", "has", "from", "his", "her", "but", "not", "who", "will"}
+_ENGLISH_WORDS = {
+    "the",
+    "a",
+    "an",
+    "and",
+    "of",
+    "to",
+    "in",
+    "is",
+    "was",
+    "that",
+    "for",
+    "it",
+    "on",
+    "with",
+    "as",
+    "said",
+    "he",
+    "she",
+    "they",
+    "are",
+    "by",
+    "at",
+    "be",
+    "this",
+    "have",
+    "has",
+    "from",
+    "his",
+    "her",
+    "but",
+    "not",
+    "who",
+    "will",
+}
 
 
 def _notes(text: str) -> list[str]:
     """Say so when the text does not look English: the rules read English only."""
     words = re.findall(r"[^\W\d_]+", text.lower())
     if len(words) >= 15 and sum(w in _ENGLISH_WORDS for w in words) / len(words) < 0.05:
-        return ["The offline analyzer reads English; this text does not look English, so "
-                "sources and hedges may be missed."]
+        return [
+            "The offline analyzer reads English; this text does not look English, so "
+            "sources and hedges may be missed."
+        ]
     return []
 
 

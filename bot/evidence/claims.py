@@ -14,7 +14,6 @@ from .hedges import is_rumour
 from .segment import Sentence
 from .sources import Found
 
-
 _MAX_CLAIMS = 20
 
 
@@ -68,28 +67,49 @@ def _is_assertion(sentence: Sentence, ev: Evidence) -> bool:
     if lx.CALL_TO_ACTION.search(text) or len(re.findall(r"[\w’']+", text)) < 4:
         return False
     first = re.findall(r"[\w’']+", text)[0].lower()
-    return first not in {"please", "share", "do", "don’t", "don't", "read", "click", "follow",
-                         "subscribe", "forward", "send", "tell", "stop", "check"}
+    return first not in {
+        "please",
+        "share",
+        "do",
+        "don’t",
+        "don't",
+        "read",
+        "click",
+        "follow",
+        "subscribe",
+        "forward",
+        "send",
+        "tell",
+        "stop",
+        "check",
+    }
 
 
 def _is_comment_refusal(text: str) -> bool:
-    return bool(re.search(
-        r"declined to (?:immediately )?comment|(?:did|has|have) not (?:immediately )?"
-        r"(?:respond|responded|reply|replied|return)|could not (?:immediately )?be reached|"
-        r"refused to comment|would not comment|no (?:immediate )?response", text, re.I))
+    return bool(
+        re.search(
+            r"declined to (?:immediately )?comment|(?:did|has|have) not (?:immediately )?"
+            r"(?:respond|responded|reply|replied|return)|could not (?:immediately )?be reached|"
+            r"refused to comment|would not comment|no (?:immediate )?response",
+            text,
+            re.I,
+        )
+    )
 
 
 _ATTRIBUTION_TAIL = re.compile(
     r"[,’”\"']\s*(?:[^,’”\"']{1,80}?)\s+(?:has\s+|have\s+)?(?:(?:said|says|added|warned|claimed|"
     r"reported|reports|wrote|insisted|confirmed)|told\s+(?:the\s+)?(?:reporters|journalists|"
     r"[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*))(?:\s+(?:on|in|at|this|last|earlier|later|yesterday|"
-    r"today)\b[^,’”\"']{0,40})?[.!?]?[’”\"']?$")
+    r"today)\b[^,’”\"']{0,40})?[.!?]?[’”\"']?$"
+)
 
 
 _ATTRIBUTION_LEAD = re.compile(
     r"^(?:[^,’”\"']{1,80}?)\s+(?:has\s+|have\s+)?(?:(?:said|says|warned|claimed|added|confirmed|"
     r"insisted|told\s+(?:reporters|journalists|[A-Z][\w’']*(?:\s+[A-Z][\w’']*)*))\s+(?:that\s+)?|"
-    r"told\s+[^,’”\"']{1,60}?\s+that\s+)(?=\S)")
+    r"told\s+[^,’”\"']{1,60}?\s+that\s+)(?=\S)"
+)
 
 
 def _claim_text(sentence: str, sources: list[Found], ev: Evidence) -> str:
@@ -98,11 +118,14 @@ def _claim_text(sentence: str, sources: list[Found], ev: Evidence) -> str:
     content = text
     tail = _ATTRIBUTION_TAIL.search(text)
     lead = _ATTRIBUTION_LEAD.match(text)
-    if sources and tail and len(text[:tail.start()].split()) >= 5:
-        content = text[:tail.start() + 1].rstrip(",") if text[tail.start()] in "’”\"'" else \
-            text[:tail.start()]
-    elif sources and lead and len(text[lead.end():].split()) >= 4:
-        content = text[lead.end():]
+    if sources and tail and len(text[: tail.start()].split()) >= 5:
+        content = (
+            text[: tail.start() + 1].rstrip(",")
+            if text[tail.start()] in "’”\"'"
+            else text[: tail.start()]
+        )
+    elif sources and lead and len(text[lead.end() :].split()) >= 4:
+        content = text[lead.end() :]
         content = content[0].upper() + content[1:]
     content = re.sub(r",\s*([’”\"'])$", r"\1", content.rstrip(" ."))
     if sources and content != text.rstrip(" ."):
@@ -127,11 +150,10 @@ def _verifiability(sentence: Sentence, sources: list[Found], markers: list[str])
     kinds = {s.kind for s in sources}
     rumour = any(is_rumour(m) for m in markers)
     speculative = _leading_modal(sentence.text) or bool(
-        re.search(r"\b(?:most|more) likely\b(?! to)|\blikely to\b", sentence.text, re.I))
-    hedged = [m for m in markers if not _APPROXIMATE.match(m)]
-    on_record = kinds & ON_RECORD or any(
-        s.kind == "document" and s.identified for s in sources
+        re.search(r"\b(?:most|more) likely\b(?! to)|\blikely to\b", sentence.text, re.I)
     )
+    hedged = [m for m in markers if not _APPROXIMATE.match(m)]
+    on_record = kinds & ON_RECORD or any(s.kind == "document" and s.identified for s in sources)
     if rumour and not on_record:
         return "unverifiable"
     if kinds and kinds <= {"outlet"}:
@@ -150,22 +172,29 @@ def _verifiability(sentence: Sentence, sources: list[Found], markers: list[str])
 def _leading_modal(text: str) -> bool:
     """A modal in the main clause ('X could be replaced'), not in a subordinate one."""
     words = re.findall(r"[\w’']+", text)[:7]
-    return any(w in {"could", "may", "might"} or (i == 0 and w in {"Could", "Might"})
-               for i, w in enumerate(words))
+    return any(
+        w in {"could", "may", "might"} or (i == 0 and w in {"Could", "Might"})
+        for i, w in enumerate(words)
+    )
 
 
-def _check(sentence: Sentence, sources: list[Found], markers: list[str], verifiability: str,
-           ev: Evidence) -> str:
+def _check(
+    sentence: Sentence, sources: list[Found], markers: list[str], verifiability: str, ev: Evidence
+) -> str:
     by_kind = {s.kind: s for s in sources}
     outlet = _via_outlet(sources, ev)
     if "anonymous" in by_kind and outlet:
-        return (f"Find the original {bare_outlet(outlet.name)} report; look for a named, "
-                "on-record source confirming it.")
+        return (
+            f"Find the original {bare_outlet(outlet.name)} report; look for a named, "
+            "on-record source confirming it."
+        )
     if "anonymous" in by_kind:
         return "Look for on-record confirmation from a named person or the organisation involved."
     if "outlet" in by_kind:
-        return (f"Read the {bare_outlet(by_kind['outlet'].name)} report itself and see who it "
-                "relies on.")
+        return (
+            f"Read the {bare_outlet(by_kind['outlet'].name)} report itself and see who it "
+            "relies on."
+        )
     if "document" in by_kind:
         doc = by_kind["document"]
         if not doc.identified:

@@ -10,7 +10,6 @@ from . import lexicon as lx
 from .segment import Sentence
 from .sources import Found, SourceMap
 
-
 ON_RECORD = {"named_person", "named_org"}
 
 
@@ -41,13 +40,15 @@ def lede_source_ids(ev: Evidence) -> set[str]:
     """Sources of the headline and the first two sentences of the body."""
     body = [s for s in ev.sentences if not s.is_headline][:2]
     heads = [s for s in ev.sentences if s.is_headline]
-    return {ev.ids[k] for s in heads + body for k in ev.smap.by_sentence.get(s.index, [])
-            if k in ev.ids}
+    return {
+        ev.ids[k] for s in heads + body for k in ev.smap.by_sentence.get(s.index, []) if k in ev.ids
+    }
 
 
 def is_on_record(source: Source) -> bool:
     return source.kind in ON_RECORD or (
-        source.kind == "document" and not source.name.startswith("unidentified"))
+        source.kind == "document" and not source.name.startswith("unidentified")
+    )
 
 
 def bare_outlet(outlet: str) -> str:
@@ -66,14 +67,17 @@ def is_vague(smap: SourceMap, source: Source) -> bool:
     if source.via:
         return False  # "economists polled by Reuters": a group someone can trace
     if found.head not in lx.VAGUE_AUTHORITY_HEADS and not (
-            found.head.endswith(("ologists", "ists", "icians")) and found.head not in lx.LAY_HEADS):
+        found.head.endswith(("ologists", "ists", "icians")) and found.head not in lx.LAY_HEADS
+    ):
         return False
     # "Experts", "industry analysts", "one nutritionist": a field, never a who.
     # "two officials involved in the talks" or "analysts at Barclays" say who they are.
     words = [w.lower() for w in re.findall(r"[\w’'\-]+", source.mention)]
     qualified = lx.QUALIFIERS.search(source.mention) or re.search(
         r"\b(?:involved|close|familiar|briefed|working|who|with|at|from|of|in|on|for)\b",
-        source.mention, re.I)
+        source.mention,
+        re.I,
+    )
     return not qualified and len(words) <= 4
 
 

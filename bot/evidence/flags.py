@@ -39,37 +39,59 @@ def red_flags(ev: Evidence, sources: list[Source], claims: list[Claim]) -> list[
     # Unnamed bystanders (a neighbour, witnesses) are ordinary reporting unless the story
     # rests on them; unnamed insiders, officials and experts always deserve the flag.
     # Plural appeals to a field ("experts say") are vague authority, flagged on their own.
-    telling = [s for s in anonymous if (not is_lay(ev, s) or s.id in lede_ids)
-               and not is_vague(ev.smap, s)]
+    telling = [
+        s for s in anonymous if (not is_lay(ev, s) or s.id in lede_ids) and not is_vague(ev.smap, s)
+    ]
     if telling:
         names = ", ".join(f"“{s.mention}”" for s in telling[:3])
-        add("anonymous_sourcing",
-            f"{len(telling)} unnamed source{'s' if len(telling) > 1 else ''}: {names}.")
+        add(
+            "anonymous_sourcing",
+            f"{len(telling)} unnamed source{'s' if len(telling) > 1 else ''}: {names}.",
+        )
     relayed = [s for s in telling if s.via and kind_of(sources, s.via) == "outlet"]
-    outlet_claims = [c for c in claims if c.source_ids and all(
-        kind_of(sources, sid) == "outlet" for sid in c.source_ids)]
+    outlet_claims = [
+        c
+        for c in claims
+        if c.source_ids and all(kind_of(sources, sid) == "outlet" for sid in c.source_ids)
+    ]
     if relayed or outlet_claims:
         outlets = sorted({s.name for s in by_kind.get("outlet", [])})
-        add("relayed_report",
+        add(
+            "relayed_report",
             "Key claims are relayed from other outlets (" + ", ".join(outlets) + ") rather "
-            "than reported first-hand.")
+            "than reported first-hand.",
+        )
     # "X claimed" is attribution with distance; "claims that ..." with no one behind it, and
     # "reportedly", "rumoured", "said to be", are hearsay.
-    rumours = [m for index, markers in sorted(ev.hedges_by_sentence.items()) for m in markers
-               if is_rumour(m) and not (re.match(r"claim", m, re.I)
-                                         and ev.smap.by_sentence.get(index))]
+    rumours = [
+        m
+        for index, markers in sorted(ev.hedges_by_sentence.items())
+        for m in markers
+        if is_rumour(m) and not (re.match(r"claim", m, re.I) and ev.smap.by_sentence.get(index))
+    ]
     if rumours:
-        add("rumour_language", "Rumour wording: " + ", ".join(dict.fromkeys(
-            r.lower() for r in rumours)) + ".")
+        add(
+            "rumour_language",
+            "Rumour wording: " + ", ".join(dict.fromkeys(r.lower() for r in rumours)) + ".",
+        )
     vague = [s for s in anonymous if is_vague(ev.smap, s)]
     if vague:
-        add("vague_authority", "Appeals to unnamed authorities: " + ", ".join(
-            f"“{s.mention}”" for s in vague[:3]) + ".")
-    studies = [s for s in by_kind.get("document", []) if s.name.startswith("unidentified")
-               and is_study(s.name)]
+        add(
+            "vague_authority",
+            "Appeals to unnamed authorities: "
+            + ", ".join(f"“{s.mention}”" for s in vague[:3])
+            + ".",
+        )
+    studies = [
+        s
+        for s in by_kind.get("document", [])
+        if s.name.startswith("unidentified") and is_study(s.name)
+    ]
     if studies:
-        add("unidentified_study", "A study or report is cited without its name, authors or "
-            "publisher.")
+        add(
+            "unidentified_study",
+            "A study or report is cited without its name, authors or " "publisher.",
+        )
     if len(sources) == 1 and len(claims) >= 3:
         add("single_source", f"Everything rests on one source: {sources[0].name}.")
     unsourced = [c for c in claims if not c.source_ids and not c.hedges]
@@ -85,8 +107,10 @@ def red_flags(ev: Evidence, sources: list[Source], claims: list[Claim]) -> list[
         add("call_to_action", f"It urges readers to act: “{cta.group(0)}”.")
     boiler = lx.AGGREGATOR_BOILERPLATE.search(text)
     if boiler:
-        add("aggregator_copy",
-            f"Syndication or aggregator boilerplate: “{boiler.group(0).strip()}”.")
+        add(
+            "aggregator_copy",
+            f"Syndication or aggregator boilerplate: “{boiler.group(0).strip()}”.",
+        )
     if ev.article.url:
         if not ev.article.author:
             add("no_byline", "The page names no author.")
@@ -97,9 +121,32 @@ def red_flags(ev: Evidence, sources: list[Source], claims: list[Claim]) -> list[
 
 def _emotive_signals(text: str) -> list[str]:
     signals: list[str] = []
-    caps = [w for w in re.findall(r"\b[A-Z]{3,}\b", text)
-            if w not in {"BBC", "CNN", "NATO", "NHS", "USA", "ONS", "CEO", "EU", "UK", "US",
-                         "FBI", "CIA", "KGB", "UN", "WHO", "GDP", "COVID", "AFP", "NASA"}]
+    caps = [
+        w
+        for w in re.findall(r"\b[A-Z]{3,}\b", text)
+        if w
+        not in {
+            "BBC",
+            "CNN",
+            "NATO",
+            "NHS",
+            "USA",
+            "ONS",
+            "CEO",
+            "EU",
+            "UK",
+            "US",
+            "FBI",
+            "CIA",
+            "KGB",
+            "UN",
+            "WHO",
+            "GDP",
+            "COVID",
+            "AFP",
+            "NASA",
+        }
+    ]
     if len(caps) >= 2:
         signals.append("capitals (" + ", ".join(dict.fromkeys(caps[:3])) + ")")
     if re.search(r"!{2,}|[!?]{3,}", text):
@@ -119,10 +166,13 @@ def _headline_support(ev: Evidence) -> str | None:
     if not headline or len(re.findall(r"[\w’']+", headline)) < 4:
         return None
     # A headline that names its source ("..., state media says") does not overclaim.
-    if re.search(r"\b(?:sources? say|reports? say|reportedly|claims?|according to|rumou?r)|"
-                 r",\s*(?:[\w’'\-]+\s+){1,4}"
-                 r"(?:says|said|reports|reported|claims|warns|shows|finds)\s*$",
-                 headline, re.I):
+    if re.search(
+        r"\b(?:sources? say|reports? say|reportedly|claims?|according to|rumou?r)|"
+        r",\s*(?:[\w’'\-]+\s+){1,4}"
+        r"(?:says|said|reports|reported|claims|warns|shows|finds)\s*$",
+        headline,
+        re.I,
+    ):
         return None
     return lede_support(ev, headline=True)
 
@@ -139,21 +189,32 @@ def lede_support(ev: Evidence, *, headline: bool) -> str | None:
             return None
         if kinds <= {"anonymous", "outlet"}:
             anon = [f for f in found if f.kind == "anonymous"]
-            via = next((ev.smap.sources[f.via_key].name for f in found
-                        if f.via_key and f.via_key in ev.smap.sources), None)
+            via = next(
+                (
+                    ev.smap.sources[f.via_key].name
+                    for f in found
+                    if f.via_key and f.via_key in ev.smap.sources
+                ),
+                None,
+            )
             subject = "The headline claim" if headline else "The main claim"
             return _rests_on(subject, anon, [f for f in found if f.kind == "outlet"], via, ev)
         return None
     return None
 
 
-def _rests_on(subject: str, anon: list[Found], outlets: list[Found], via: str | None,
-              ev: Evidence) -> str:
+def _rests_on(
+    subject: str, anon: list[Found], outlets: list[Found], via: str | None, ev: Evidence
+) -> str:
     if anon:
         plural = anon[0].head in {"people", "staff", "police"} or (
-            anon[0].head.endswith("s") and not anon[0].head.endswith("ss"))
-        count = ("anonymous sources" if plural else "one anonymous source") if len(anon) == 1 \
+            anon[0].head.endswith("s") and not anon[0].head.endswith("ss")
+        )
+        count = (
+            ("anonymous sources" if plural else "one anonymous source")
+            if len(anon) == 1
             else f"{len(anon)} anonymous sources"
+        )
         phrase = f"{subject} rests on {count} (“{anon[0].mention}”)"
         relay = via or _later_via(anon[0], ev)
         if relay:

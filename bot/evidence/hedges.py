@@ -8,10 +8,7 @@ from ..models import Hedge
 from . import lexicon as lx
 from .segment import Sentence
 
-
-_HEDGE = re.compile(
-    r"\b(?:" + "|".join(lx.RUMOUR_HEDGES + lx.UNCERTAINTY_HEDGES) + r")\b", re.I
-)
+_HEDGE = re.compile(r"\b(?:" + "|".join(lx.RUMOUR_HEDGES + lx.UNCERTAINTY_HEDGES) + r")\b", re.I)
 
 
 def find_hedges(sentences: list[Sentence]) -> tuple[list[Hedge], dict[int, list[str]]]:

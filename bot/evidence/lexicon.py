@@ -31,7 +31,8 @@ SPEECH_VERBS = (
     "welcomes", "praised", "agreed", "agree", "agrees", "fear", "fears", "feared", "believe",
     "believed", "expect", "expects", "doubt", "doubts", "pointed out", "points out",
     "rejected", "rejects", "replied", "responded", "commented", "emphasised", "emphasized",
-    "told reporters", "admit", "expected", "had expected", "vowed", "understands", "has learned", "has learnt",
+    "told reporters", "admit", "expected", "had expected", "vowed", "understands", "has learned",
+    "has learnt",
     "can reveal", "can confirm", "promised", "pledged", "hinted", "speculated",
 )
 # Verbs of doing research: they attribute only when the subject is a researcher or a study
@@ -90,7 +91,8 @@ ANONYMOUS_HEADS = (
     "pharmacist", "pharmacists", "cardiologist", "cardiologists", "epidemiologist",
     "epidemiologists", "virologist", "virologists", "historian", "historians", "influencer",
     "influencers", "campaigner", "commentator", "blogger", "bloggers", "pal", "pals", "chum",
-    "chums", "courtier", "courtiers", "reader", "readers", "listener", "listeners", "aide-de-camp", "confidant", "confidante", "ally",
+    "chums", "courtier", "courtiers", "reader", "readers", "listener", "listeners", "aide-de-camp",
+    "confidant", "confidante", "ally",
     "allies", "co-star", "bandmate", "pundit", "pundits",
 )
 # Plural or generic unnamed people who are bystanders rather than authorities.
@@ -227,7 +229,7 @@ SOCIAL_PLATFORMS = {
     "wechat": "WeChat", "discord": "Discord", "twitch": "Twitch",
 }
 SOCIAL_CONTEXT = re.compile(
-    r"\b(?i:on|via|to|in a (?:post|video|message|tweet|story|rant|statement) on)\s+"
+    r"\b(?i:on|via|to|(?:in\s+)?an? (?:post|video|message|tweet|story|rant|statement|thread) on)\s+"
     r"(?:the\s+)?(?:(?:app|platform|site|social network|messaging app|social media site)\s+)?"
     r"(Truth Social|[A-Z][A-Za-z]*)\b"
 )
@@ -258,7 +260,8 @@ TITLE_WORDS = {
     "professor", "prof", "general", "major-general", "lieutenant-general", "brigadier",
     "retired", "sir", "dame", "lord", "lady", "admiral", "rear", "rear-admiral",
     "vice-admiral", "commodore", "air", "lieutenant-colonel", "lieutenant-commander",
-    "commander", "brig", "maj", "gen.", "warlord", "cardinal", "sheikh", "emir", "crown", "baron", "baroness", "senator", "sen",
+    "commander", "brig", "maj", "gen.", "warlord", "cardinal", "sheikh", "emir", "crown", "baron",
+    "baroness", "senator", "sen",
     "representative", "rep", "congressman", "congresswoman", "judge", "justice", "chancellor",
     "governor", "gov", "mayor", "king", "queen", "prince", "princess", "pope", "chief",
     "captain", "capt", "colonel", "col", "lieutenant", "lt", "sergeant", "sgt", "detective",
@@ -279,6 +282,8 @@ ROLE_EXTRA = {
     "son", "daughter", "sister", "brother", "widow", "survivor", "victim", "pensioner",
     "student", "teacher", "volunteer", "shopkeeper", "landlord", "tenant", "fellow", "dean",
     "principal", "headteacher", "chairman", "president", "secretary", "boss", "co-founder",
+    "gp", "mp", "vet", "nurse", "midwife", "paramedic", "pharmacist", "dentist", "surgeon",
+    "consultant", "lecturer", "researcher", "scientist", "analyst", "economist",
 }
 # Lower-case role nouns that may stand before a name: "defence secretary Ben Wallace".
 ROLE_NOUNS = {
@@ -335,12 +340,14 @@ RUMOUR_HEDGES = (
     r"speculated", r"unconfirmed", r"unverified", r"claims?", r"claimed", r"claiming",
     r"is\s+understood\s+to", r"it\s+is\s+understood", r"tipped\s+to", r"linked\s+with",
     r"according\s+to\s+(?:media\s+|press\s+|unconfirmed\s+)?reports",
-    r"(?:sources|reports|insiders)\s+(?:say|said|suggest|suggested|claim|indicate)", r"it\s+is\s+believed",
+    r"(?:sources|reports|insiders)\s+(?:say|said|suggest|suggested|claim|indicate)",
+    r"it\s+is\s+believed",
     r"believed\s+to", r"thought\s+to\s+be", r"whispers?", r"gossip",
 )
 UNCERTAINTY_HEDGES = (
     r"(?:could|may|might)\s+(?:have\s+been\s+|have\s+|be\s+|not\s+)?[a-z]+", r"possibly",
-    r"potentially", r"perhaps", r"apparently", r"appear(?:s|ed)?\s+to(?:\s+be)?", r"seem(?:s|ed)?\s+to(?:\s+be)?", r"unclear",
+    r"potentially", r"perhaps", r"apparently", r"appear(?:s|ed)?\s+to(?:\s+be)?",
+    r"seem(?:s|ed)?\s+to(?:\s+be)?", r"unclear",
     r"(?:more|most)\s+likely", r"likely\s+to", r"expected\s+to", r"set\s+to",
     r"about(?=\s+[$£€]?\d)", r"around(?=\s+[$£€]?\d)", r"as\s+many\s+as", r"up\s+to(?=\s+[$£€]?\d)",
     r"estimated", r"suggests?", r"(?:is|are)\s+feared", r"fears?\s+(?:that|over)",

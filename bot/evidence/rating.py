@@ -6,22 +6,38 @@ from __future__ import annotations
 from ..models import Claim, Rating, RedFlag, Source
 from .context import is_on_record
 
-
 _FLAG_WEIGHTS = {
-    "call_to_action": 1.0, "headline_not_supported": 0.5, "relayed_report": 0.5,
-    "rumour_language": 0.5, "vague_authority": 0.5, "unidentified_study": 0.5,
-    "unsourced_claims": 0.5, "emotive_language": 0.5, "aggregator_copy": 0.5,
-    "single_source": 0.5, "anonymous_sourcing": 0.25, "no_byline": 0.25, "no_date": 0.25,
+    "call_to_action": 1.0,
+    "headline_not_supported": 0.5,
+    "relayed_report": 0.5,
+    "rumour_language": 0.5,
+    "vague_authority": 0.5,
+    "unidentified_study": 0.5,
+    "unsourced_claims": 0.5,
+    "emotive_language": 0.5,
+    "aggregator_copy": 0.5,
+    "single_source": 0.5,
+    "anonymous_sourcing": 0.25,
+    "no_byline": 0.25,
+    "no_date": 0.25,
 }
 
 
-_SOURCING_FLAGS = {"anonymous_sourcing", "relayed_report", "headline_not_supported",
-                   "single_source", "vague_authority", "unidentified_study", "unsourced_claims"}
+_SOURCING_FLAGS = {
+    "anonymous_sourcing",
+    "relayed_report",
+    "headline_not_supported",
+    "single_source",
+    "vague_authority",
+    "unidentified_study",
+    "unsourced_claims",
+}
 
 
 def _flag_penalty(flags: list[RedFlag]) -> float:
-    sourcing = sorted((_FLAG_WEIGHTS.get(f.code, 0.5) for f in flags if f.code in _SOURCING_FLAGS),
-                      reverse=True)
+    sourcing = sorted(
+        (_FLAG_WEIGHTS.get(f.code, 0.5) for f in flags if f.code in _SOURCING_FLAGS), reverse=True
+    )
     other = sum(_FLAG_WEIGHTS.get(f.code, 0.5) for f in flags if f.code not in _SOURCING_FLAGS)
     if not sourcing:
         return other
@@ -39,8 +55,10 @@ def rate(sources: list[Source], claims: list[Claim], flags: list[RedFlag]) -> Ra
     by_id = {s.id: s for s in sources}
     total = len(claims) or 1
     on_record = sum(any(is_on_record(by_id[i]) for i in c.source_ids if i in by_id) for c in claims)
-    relayed = sum(bool(c.source_ids) and all(by_id[i].kind == "outlet" for i in c.source_ids
-                                             if i in by_id) for c in claims)
+    relayed = sum(
+        bool(c.source_ids) and all(by_id[i].kind == "outlet" for i in c.source_ids if i in by_id)
+        for c in claims
+    )
     unverifiable = sum(c.verifiability == "unverifiable" for c in claims)
     share = (on_record + 0.5 * relayed) / total
     score = 2.5 + 2.5 * share - 1.0 * unverifiable / total
@@ -67,8 +85,10 @@ def rate(sources: list[Source], claims: list[Claim], flags: list[RedFlag]) -> Ra
         bad.append(f"{unverifiable} cannot be checked")
     if not sources:
         bad.append("no sources at all")
-    worst = [f.code.replace("_", " ") for f in sorted(
-        flags, key=lambda f: -_FLAG_WEIGHTS.get(f.code, 0.5))]
+    worst = [
+        f.code.replace("_", " ")
+        for f in sorted(flags, key=lambda f: -_FLAG_WEIGHTS.get(f.code, 0.5))
+    ]
     if worst:
         bad.insert(0, "red flags: " + ", ".join(worst[:3]))
     # Lead with what decides the score: the weaknesses when it is low, the strengths when high.

@@ -46,7 +46,9 @@ def split_sentences(text: str) -> list[Sentence]:
                 chunk = body[start:end].strip()
                 if not chunk:
                     continue
-                real_start = line_start + start + (len(body[start:end]) - len(body[start:end].lstrip()))
+                real_start = (
+                    line_start + start + (len(body[start:end]) - len(body[start:end].lstrip()))
+                )
                 sentences.append(
                     Sentence(len(sentences), real_start, real_start + len(chunk), chunk, paragraph)
                 )

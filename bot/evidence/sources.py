@@ -17,13 +17,15 @@ from . import lexicon as lx
 from .segment import Sentence
 
 _SPEECH = re.compile(
-    r"\b(?:" + "|".join(re.escape(v) for v in sorted(lx.SPEECH_VERBS, key=len, reverse=True))
+    r"\b(?:"
+    + "|".join(re.escape(v) for v in sorted(lx.SPEECH_VERBS, key=len, reverse=True))
     + r")\b"
 )
 _ACCORDING = re.compile(r"\baccording to\s+", re.I)
 _TOLD = re.compile(
     r"\b(?:told|telling|speaking to|in an interview with|quoted by|said in a statement to|"
-    r"wrote in|writing in|said on|in a column for)\s+", re.I
+    r"wrote in|writing in|said on|in a column for)\s+",
+    re.I,
 )
 _LEADING_JUNK = re.compile(
     r"^(?:[\s‘’'\"“”(\[—–*•·>#-]+|(?:but|and|or|while|whereas|as|although|though|so|yet|"
@@ -42,17 +44,53 @@ _TRAILING_AUX = re.compile(
 )
 _HEARSAY_ADVERBS = re.compile(r"\b(?:reportedly|allegedly|rumou?red)\s*$", re.I)
 _RELATIVE_START = re.compile(r"^(?:who|which|that|whose|whom|where|and|or)\b", re.I)
-_DETERMINER = re.compile(r"^(?:the|a|an|one|two|three|several|some|many|other|another|"
-                         r"his|her|their|its)\s+", re.I)
+_DETERMINER = re.compile(
+    r"^(?:the|a|an|one|two|three|several|some|many|other|another|" r"his|her|their|its)\s+", re.I
+)
 _CAP_TOKEN = re.compile(r"[A-Z][\w’'.\-]*|[A-Z]{2,}")
 _WORD = re.compile(r"[\w’'\-.]+|[^\w\s]")
-_CONNECTORS = {"of", "for", "de", "la", "le", "van", "von", "der", "den", "al", "bin", "du",
-               "da", "di", "del", "and"}
+_CONNECTORS = {
+    "of",
+    "for",
+    "de",
+    "la",
+    "le",
+    "van",
+    "von",
+    "der",
+    "den",
+    "al",
+    "bin",
+    "du",
+    "da",
+    "di",
+    "del",
+    "and",
+}
 
 
-_INVERTIBLE = {"said", "says", "added", "adds", "wrote", "writes", "claimed", "warned", "explained",
-               "noted", "insisted", "argued", "admitted", "confirmed", "stated", "continued",
-               "recalled", "suggested", "cautioned", "stressed"}
+_INVERTIBLE = {
+    "said",
+    "says",
+    "added",
+    "adds",
+    "wrote",
+    "writes",
+    "claimed",
+    "warned",
+    "explained",
+    "noted",
+    "insisted",
+    "argued",
+    "admitted",
+    "confirmed",
+    "stated",
+    "continued",
+    "recalled",
+    "suggested",
+    "cautioned",
+    "stressed",
+}
 
 
 @dataclass
@@ -105,31 +143,39 @@ def _cap_sequences(text: str) -> list[tuple[int, int, str]]:
             j = i
             while j + 1 < len(tokens):
                 nxt = tokens[j + 1][2]
-                gap = text[tokens[j][1]:tokens[j + 1][0]]
+                gap = text[tokens[j][1] : tokens[j + 1][0]]
                 if gap.strip() or "\n" in gap:
                     break
                 if tokens[j][2].endswith(("’s", "'s")):
                     break
                 if tokens[j][2].endswith(".") and not re.fullmatch(
-                        r"(?:[A-Z]|Mr|Mrs|Ms|Dr|St|Prof|Gen|Col|Lt|Sgt|Capt|Rev|Jr|Sr)\.",
-                        tokens[j][2]):
+                    r"(?:[A-Z]|Mr|Mrs|Ms|Dr|St|Prof|Gen|Col|Lt|Sgt|Capt|Rev|Jr|Sr)\.", tokens[j][2]
+                ):
                     break
-                if nxt[0].isupper() or (re.fullmatch(r"\d{1,2}(?:[’']s)?", nxt)
-                                        and tokens[j][2][0].isupper()):
+                if nxt[0].isupper() or (
+                    re.fullmatch(r"\d{1,2}(?:[’']s)?", nxt) and tokens[j][2][0].isupper()
+                ):
                     j += 1
-                elif (nxt.lower() in _CONNECTORS and j + 2 < len(tokens)
-                      and tokens[j + 2][2][0].isupper()
-                      and not text[tokens[j + 1][1]:tokens[j + 2][0]].strip()):
+                elif (
+                    nxt.lower() in _CONNECTORS
+                    and j + 2 < len(tokens)
+                    and tokens[j + 2][2][0].isupper()
+                    and not text[tokens[j + 1][1] : tokens[j + 2][0]].strip()
+                ):
                     j += 2
-                elif (nxt.lower() in {"for", "of"} and j + 3 < len(tokens)
-                      and tokens[j + 2][2] == "the" and tokens[j + 3][2][0].isupper()
-                      and not text[tokens[j + 1][1]:tokens[j + 2][0]].strip()
-                      and not text[tokens[j + 2][1]:tokens[j + 3][0]].strip()
-                      and "\n" not in text[tokens[j][1]:tokens[j + 3][0]]):
+                elif (
+                    nxt.lower() in {"for", "of"}
+                    and j + 3 < len(tokens)
+                    and tokens[j + 2][2] == "the"
+                    and tokens[j + 3][2][0].isupper()
+                    and not text[tokens[j + 1][1] : tokens[j + 2][0]].strip()
+                    and not text[tokens[j + 2][1] : tokens[j + 3][0]].strip()
+                    and "\n" not in text[tokens[j][1] : tokens[j + 3][0]]
+                ):
                     j += 3  # "Royal Society for the Prevention of Accidents"
                 else:
                     break
-            runs.append((start, tokens[j][1], text[start:tokens[j][1]].rstrip(".")))
+            runs.append((start, tokens[j][1], text[start : tokens[j][1]].rstrip(".")))
             i = j + 1
         else:
             i += 1
@@ -138,8 +184,12 @@ def _cap_sequences(text: str) -> list[tuple[int, int, str]]:
 
 def _is_job_word(word: str) -> bool:
     low = word.lower()
-    return (low in lx.ROLE_NOUNS or low in lx.ROLE_EXTRA or low in lx.ANONYMOUS_HEADS
-            or bool(re.fullmatch(r"[a-z]{4,}(?:ologist|ist|ician|caster|grapher)", low)))
+    return (
+        low in lx.ROLE_NOUNS
+        or low in lx.ROLE_EXTRA
+        or low in lx.ANONYMOUS_HEADS
+        or bool(re.fullmatch(r"[a-z]{4,}(?:ologist|ist|ician|caster|grapher)", low))
+    )
 
 
 def _strip_titles(words: list[str]) -> tuple[list[str], list[str]]:
@@ -148,8 +198,10 @@ def _strip_titles(words: list[str]) -> tuple[list[str], list[str]]:
     if " ".join(words).lower() in lx.OUTLETS:
         return [], words  # "New York Times" keeps its "New"
     while len(words) > 1 and (
-        words[0].lower().rstrip(".") in lx.TITLE_WORDS or lx.NATIONALITIES.match(words[0])
-        or words[0].lower() in lx.STOP_CAPS and not (words[0] == "New" and len(words) > 2)
+        words[0].lower().rstrip(".") in lx.TITLE_WORDS
+        or lx.NATIONALITIES.match(words[0])
+        or words[0].lower() in lx.STOP_CAPS
+        and not (words[0] == "New" and len(words) > 2)
     ):
         if words[0].lower() not in lx.STOP_CAPS:
             role.append(words[0])
@@ -161,10 +213,12 @@ def _strip_titles(words: list[str]) -> tuple[list[str], list[str]]:
     # "Commerce Secretary Gina Raimondo": everything up to the last title word is the role.
     titles = [i for i, w in enumerate(words[:-1]) if w.lower().rstrip(".") in lx.TITLE_WORDS]
     if titles and 2 <= len(words) - titles[-1] - 1 <= 3:
-        rest = words[titles[-1] + 1:]
-        if (not any(w.lower().strip(".,") in lx.ORG_WORDS | _CONNECTORS for w in words)
-                and rest[0][:1].isupper()):
-            role += words[:titles[-1] + 1]
+        rest = words[titles[-1] + 1 :]
+        if (
+            not any(w.lower().strip(".,") in lx.ORG_WORDS | _CONNECTORS for w in words)
+            and rest[0][:1].isupper()
+        ):
+            role += words[: titles[-1] + 1]
             words = rest
     return role, words
 
@@ -195,7 +249,7 @@ def _title_mid_sentence(text: str, start: int, run: str) -> bool:
     """'according to The Athletic': a capital 'The' inside a sentence marks a title."""
     if not run.startswith("The ") or len(run.split()) > 4:
         return False
-    before = text[max(0, start - 3):start]
+    before = text[max(0, start - 3) : start]
     if not re.search(r"[a-z,]\s+$", before):
         return False
     return not _is_org(run[4:])
@@ -210,13 +264,16 @@ class _Registry:
             role, words = _strip_titles(run.split())
             if not words:
                 continue
-            name = " ".join(_possessive(w) if i == len(words) - 1 else w for i, w in enumerate(words))
+            name = " ".join(
+                _possessive(w) if i == len(words) - 1 else w for i, w in enumerate(words)
+            )
             if _is_outlet(name, " ".join(role)) or _title_mid_sentence(text, start, run):
                 kind = "outlet"
             elif _is_org(name):
                 kind = "org"
-            elif 2 <= len(words) <= 4 and all(w[0].isupper() and w.isalpha() or "-" in w
-                                              for w in words):
+            elif 2 <= len(words) <= 4 and all(
+                w[0].isupper() and w.isalpha() or "-" in w for w in words
+            ):
                 kind = "person"
             else:
                 kind = "unknown"
@@ -239,7 +296,9 @@ class _Registry:
 
 @dataclass
 class _Candidate:
-    kind: str  # named_person | named_org | anonymous | outlet | document | pronoun | coref_person | coref_anon | coref_doc
+    # named_person | named_org | anonymous | outlet | document | social_media, or a reference
+    # still to resolve: pronoun | coref_person | coref_anon | coref_doc | coref_org | coref_social
+    kind: str
     name: str = ""
     role: str | None = None
     mention: str = ""
@@ -251,29 +310,47 @@ class _Candidate:
 
 # Outlets named by kind, not by title: "state media", "local press", "Russian state TV".
 _GENERIC_OUTLET = re.compile(
-    r"(?i:the\s+)?(?!(?i:social|new|mainstream)\b)(?:(?:[A-Z][a-z]+|state|local|national|regional|foreign|official|pro-\w+|"
-    r"government|state-run|state-owned|independent|opposition)\s+){0,2}"
+    r"(?i:the\s+)?(?!(?i:social|new|mainstream)\b)(?:(?:[A-Z][a-z]+|state|local|national|"
+    r"regional|foreign|official|pro-\w+|government|state-run|state-owned|independent|"
+    r"opposition)\s+){0,2}"
     r"(?i:media|press|television|tv|news agency|newspapers?|broadcaster|news outlets?|"
-    r"tabloids?|outlets?)")
+    r"tabloids?|outlets?)"
+)
 # Posts as the subject: "Videos under the hashtag #x show ...", "Posts on TikTok claim ...".
 _SOCIAL_SUBJECT = re.compile(
     r"(?i:(?:viral\s+|online\s+)?(?:videos?|posts?|tweets?|clips?|reels?))\b"
-    r"(?=.*(?:#\w|\b(?:TikTok|Instagram|Facebook|YouTube|Twitter|X|Telegram|social media|online)\b))")
+    r"(?=.*(?:#\w|\b(?:TikTok|Instagram|Facebook|YouTube|Twitter|X|Telegram|social media|"
+    r"online)\b))"
+)
 _INSTITUTION = re.compile(
     r"(?i:the|its|their|his|her|our)\s+(?:(?:[a-z][\w’'\-]*|[A-Z][a-z]+(?:ese|ian|ish|an|i|ch))\s+)"
     r"{0,3}?(?P<head>" + "|".join(sorted(lx.INSTITUTION_HEADS, key=len, reverse=True)) + r")"
     r"(?:\s+(?:in|of|at)\s+[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)?"
 )
 # Heads that stand for "the organisation just named", whatever its name says.
-_GENERIC_ORG_HEADS = {"company", "firm", "group", "club", "airline", "carrier", "insurer",
-                      "bank", "charity", "trust", "union", "party", "school", "hospital"}
+_GENERIC_ORG_HEADS = {
+    "company",
+    "firm",
+    "group",
+    "club",
+    "airline",
+    "carrier",
+    "insurer",
+    "bank",
+    "charity",
+    "trust",
+    "union",
+    "party",
+    "school",
+    "hospital",
+}
 
 
 def _clean_phrase(phrase: str, offset: int) -> tuple[str, int]:
     match = _LEADING_JUNK.match(phrase)
     if match:
         offset += match.end()
-        phrase = phrase[match.end():]
+        phrase = phrase[match.end() :]
     trimmed = _TRAILING_AUX.sub("", phrase)
     trimmed = trimmed.rstrip(" ,‘’'\"“”—–-")
     return trimmed, offset
@@ -288,43 +365,98 @@ def _anonymous(phrase: str, offset: int) -> _Candidate | None:
     if not words or len(words) > 16:
         return None
     lower = [w.lower().strip(",.’'") for w in words]
-    head_index = next((i for i, w in enumerate(lower) if (w in lx.ANONYMOUS_HEADS or _PROFESSION.fullmatch(w))
-                       and not (w == "one" and i + 1 < len(lower) and lower[i + 1] != "of")),
-                      None)
+    head_index = next(
+        (
+            i
+            for i, w in enumerate(lower)
+            if (w in lx.ANONYMOUS_HEADS or _PROFESSION.fullmatch(w))
+            and not (w == "one" and i + 1 < len(lower) and lower[i + 1] != "of")
+        ),
+        None,
+    )
     if head_index is None or head_index > 5:
         return None
     head = lower[head_index]
     before = lower[:head_index]
-    if any(w[:1].isupper() and w.lower() not in lx.STOP_CAPS and not lx.NATIONALITIES.match(w)
-           and not (i == 0 and w.lower().strip(",.") in lx.ANONYMOUS_HEADS)
-           and w.lower().strip(",.") not in lx.COMMON_MODIFIERS
-           for i, w in enumerate(words[:head_index])) and head not in lx.UNNAMED_HEADS:
+    if (
+        any(
+            w[:1].isupper()
+            and w.lower() not in lx.STOP_CAPS
+            and not lx.NATIONALITIES.match(w)
+            and not (i == 0 and w.lower().strip(",.") in lx.ANONYMOUS_HEADS)
+            and w.lower().strip(",.") not in lx.COMMON_MODIFIERS
+            for i, w in enumerate(words[:head_index])
+        )
+        and head not in lx.UNNAMED_HEADS
+    ):
         return None  # "Berwick analysts": a named body, handled elsewhere
-    indefinite = bool(before) and before[0] in {"a", "an", "one", "two", "three", "several",
-                                                "some", "another", "the"}
-    if head in lx.NEEDS_QUALIFIER and not lx.QUALIFIERS.search(phrase) and not (
-            head in lx.ROLE_HEADS_INDEFINITE and indefinite):
+    indefinite = bool(before) and before[0] in {
+        "a",
+        "an",
+        "one",
+        "two",
+        "three",
+        "several",
+        "some",
+        "another",
+        "the",
+    }
+    if (
+        head in lx.NEEDS_QUALIFIER
+        and not lx.QUALIFIERS.search(phrase)
+        and not (head in lx.ROLE_HEADS_INDEFINITE and indefinite)
+    ):
         return None
-    if head == "one" and "of" not in lower[head_index + 1:head_index + 2]:
+    if head == "one" and "of" not in lower[head_index + 1 : head_index + 2]:
         return None
     # Keep at most 12 words; cut a long relative clause.
     mention_words = words[:12]
     mention = " ".join(mention_words).rstrip(",;:")
     mention_text = phrase[: phrase.find(mention_words[-1]) + len(mention_words[-1])].rstrip(",;:")
     modifiers = frozenset(
-        w for w in before
-        if w not in {"a", "an", "the", "one", "two", "some", "several", "many", "other",
-                     "senior", "top", "leading", "former", "british", "american", "western",
-                     "his", "her", "their", "its", "now", "also"}
+        w
+        for w in before
+        if w
+        not in {
+            "a",
+            "an",
+            "the",
+            "one",
+            "two",
+            "some",
+            "several",
+            "many",
+            "other",
+            "senior",
+            "top",
+            "leading",
+            "former",
+            "british",
+            "american",
+            "western",
+            "his",
+            "her",
+            "their",
+            "its",
+            "now",
+            "also",
+        }
     )
     definite = bool(before) and before[0] == "the" or lower[0] == "one" and "of" in lower[1:3]
-    return _Candidate("coref_anon" if definite and not modifiers - {"same"} else "anonymous",
-                      name=mention, mention=mention_text or mention, offset=offset, head=head,
-                      modifiers=modifiers)
+    return _Candidate(
+        "coref_anon" if definite and not modifiers - {"same"} else "anonymous",
+        name=mention,
+        mention=mention_text or mention,
+        offset=offset,
+        head=head,
+        modifiers=modifiers,
+    )
 
 
-_DOC_OWNER = re.compile(r"\s+(?:by|from|of|for|published in|in)\s+(?:the\s+)?"
-                        r"[A-Z][\w’'\-]*(?:\s+(?:of|for|and|&)?\s*[A-Z][\w’'\-]*)*")
+_DOC_OWNER = re.compile(
+    r"\s+(?:by|from|of|for|published in|in)\s+(?:the\s+)?"
+    r"[A-Z][\w’'\-]*(?:\s+(?:of|for|and|&)?\s*[A-Z][\w’'\-]*)*"
+)
 
 
 def _document(phrase: str, offset: int) -> _Candidate | None:
@@ -332,81 +464,129 @@ def _document(phrase: str, offset: int) -> _Candidate | None:
     if lx.OUTLET_REPORT.search(phrase):
         match = lx.OUTLET_REPORT.search(phrase)
         assert match
-        return _Candidate("outlet", name=match.group(0), mention=match.group(0),
-                          offset=offset + match.start())
+        return _Candidate(
+            "outlet", name=match.group(0), mention=match.group(0), offset=offset + match.start()
+        )
     heads = [h for h in lx.DOCUMENT_HEADS if re.search(rf"\b{h}\b", lower)]
     if not heads:
         return None
     head = max(heads, key=lambda h: lower.rfind(h))
     # "figures from the Office for National Statistics": the body is the source.
-    body = re.search(r"\b(?i:figures|data|statistics|analysis|research|report|survey)\s+"
-                     r"(?:from|by|of|(?:published|released|compiled|issued|produced) by)\s+"
-                     r"(?:the\s+)?((?:[A-Z][\w’'\-]*\s*)+"
-                     r"(?:(?:for|of)\s+(?:[A-Z][\w’'\-]*\s*)+)?)", phrase)
+    body = re.search(
+        r"\b(?i:figures|data|statistics|analysis|research|report|survey)\s+"
+        r"(?:from|by|of|(?:published|released|compiled|issued|produced) by)\s+"
+        r"(?:the\s+)?((?:[A-Z][\w’'\-]*\s*)+"
+        r"(?:(?:for|of)\s+(?:[A-Z][\w’'\-]*\s*)+)?)",
+        phrase,
+    )
     if body and head in {"figures", "data", "statistics"}:
         name = body.group(1).strip()
-        return _Candidate("named_org", name=name, mention=name,
-                          offset=offset + phrase.find(name))
+        return _Candidate("named_org", name=name, mention=name, offset=offset + phrase.find(name))
     words = phrase.split()
-    start_match = re.search(r"(?:(?:the|a|an|new|recent|latest)\s+)*(?:[\w’'\-]+\s+){0,5}?"
-                            rf"{re.escape(head)}\b", phrase, flags=re.I)
+    start_match = re.search(
+        r"(?:(?:the|a|an|new|recent|latest)\s+)*(?:[\w’'\-]+\s+){0,5}?" rf"{re.escape(head)}\b",
+        phrase,
+        flags=re.I,
+    )
     span = start_match.group(0) if start_match else phrase
     span_offset = offset + (start_match.start() if start_match else 0)
     # Trim to the noun phrase: drop a leading clause ("The plan follows the ...").
-    verbish = re.search(r".*\b(?:follows|followed|cites|cited|from|in|after|by|of|to|on)\s+"
-                        r"(?=(?:the|a|an)\b)", span, flags=re.I)
+    verbish = re.search(
+        r".*\b(?:follows|followed|cites|cited|from|in|after|by|of|to|on)\s+" r"(?=(?:the|a|an)\b)",
+        span,
+        flags=re.I,
+    )
     if verbish:
         span_offset += verbish.end()
-        span = span[verbish.end():]
+        span = span[verbish.end() :]
     owner = _DOC_OWNER.match(phrase, span_offset - offset + len(span))
     if owner:
-        span = phrase[span_offset - offset:owner.end()]
+        span = phrase[span_offset - offset : owner.end()]
     name = _DETERMINER.sub("", span).strip()
     if not name:
         return None
-    identified = bool(re.search(r"[A-Z]", name)) or bool(re.search(r"[’']s\b", span)) or bool(
-        re.search(r"\b(?:published in|in the journal|by researchers at|(?:by|from|for) (?:the )?[A-Z])",
-                  phrase)
+    identified = (
+        bool(re.search(r"[A-Z]", name))
+        or bool(re.search(r"[’']s\b", span))
+        or bool(
+            re.search(
+                r"\b(?:published in|in the journal|by researchers at|"
+                r"(?:by|from|for) (?:the )?[A-Z])",
+                phrase,
+            )
+        )
     )
     # Public records are checkable even without a title: court documents, council minutes.
-    identified = identified or bool(re.search(
-        r"\b(?:court|council|police|government|official|parliamentary|regulatory|annual|"
-        r"public|census|inquest|planning|company|stock exchange|sec)\b", name, re.I))
+    identified = identified or bool(
+        re.search(
+            r"\b(?:court|council|police|government|official|parliamentary|regulatory|annual|"
+            r"public|census|inquest|planning|company|stock exchange|sec)\b",
+            name,
+            re.I,
+        )
+    )
     definite = bool(re.match(r"the\b", span.strip(), flags=re.I)) and not identified
-    return _Candidate("coref_doc" if definite else "document", name=name, mention=span.strip(),
-                      offset=span_offset, identified=identified, head=head)
+    return _Candidate(
+        "coref_doc" if definite else "document",
+        name=name,
+        mention=span.strip(),
+        offset=span_offset,
+        identified=identified,
+        head=head,
+    )
 
 
 def _spokes(phrase: str, offset: int) -> _Candidate | None:
     """A spokesperson or representative speaks for the body named: the body is the source."""
     heads = "|".join(lx.SPOKES_HEADS)
-    after = re.search(rf"\b(?i:({heads})s?)\s+(?:for|of|from|at)\s+(?:the\s+)?"
-                      r"([A-Z][\w’'\-]*(?:\s+(?:of|for|and\s+)?[A-Z][\w’'\-]*)*)", phrase)
+    after = re.search(
+        rf"\b(?i:({heads})s?)\s+(?:for|of|from|at)\s+(?:the\s+)?"
+        r"([A-Z][\w’'\-]*(?:\s+(?:of|for|and\s+)?[A-Z][\w’'\-]*)*)",
+        phrase,
+    )
     if after:
-        return _Candidate("named_org", name=_possessive(after.group(2)), mention=phrase.strip(),
-                          offset=offset,
-                          role=None if after.group(1).lower() == "statement" else after.group(1).lower())
-    for_person = re.search(rf"([A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)[’']s?\s+(?i:({heads}))\b", phrase)
+        return _Candidate(
+            "named_org",
+            name=_possessive(after.group(2)),
+            mention=phrase.strip(),
+            offset=offset,
+            role=None if after.group(1).lower() == "statement" else after.group(1).lower(),
+        )
+    for_person = re.search(
+        rf"([A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)[’']s?\s+(?i:({heads}))\b", phrase
+    )
     if for_person:
         # "Mr Haines's spokesman": speaks for the person, who stays the source.
-        return _Candidate("spokes_for", name=for_person.group(1), mention=phrase.strip(),
-                          offset=offset, role=for_person.group(2).lower())
+        return _Candidate(
+            "spokes_for",
+            name=for_person.group(1),
+            mention=phrase.strip(),
+            offset=offset,
+            role=for_person.group(2).lower(),
+        )
     people = "|".join(h for h in lx.SPOKES_HEADS if h != "statement")
-    before = re.search(rf"\b(?:an?|the)?\s*([\w’'\- ]+?)\s+(?i:({people})s?)\b", phrase,
-                       flags=re.I)
+    before = re.search(rf"\b(?:an?|the)?\s*([\w’'\- ]+?)\s+(?i:({people})s?)\b", phrase, flags=re.I)
     if before and before.group(1).strip().lower() not in {"a", "an", "the", ""}:
         body = _possessive(_DETERMINER.sub("", before.group(1).strip()))
         # "a Commerce Department spokesperson" speaks for the Commerce Department.
         name = body if body[:1].isupper() else f"{body} {before.group(2).lower()}"
-        return _Candidate("named_org", name=name.strip(), mention=phrase.strip(), offset=offset,
-                          role=before.group(2).lower())
+        return _Candidate(
+            "named_org",
+            name=name.strip(),
+            mention=phrase.strip(),
+            offset=offset,
+            role=before.group(2).lower(),
+        )
     return None
 
 
 def _analysts_at(phrase: str, offset: int) -> _Candidate | None:
-    match = re.search(r"\b(?i:analysts?|experts?|researchers?|scientists?|economists?|officials?|"
-                      r"strategists?|staff|engineers?)\s+(?:at|from|with|of)\s+(?:the\s+)?"
-                      r"([A-Z][\w’'\-]*(?:\s+(?:of|for|and\s+)?[A-Z][\w’'\-]*)*)", phrase)
+    match = re.search(
+        r"\b(?i:analysts?|experts?|researchers?|scientists?|economists?|officials?|"
+        r"strategists?|staff|engineers?)\s+(?:at|from|with|of)\s+(?:the\s+)?"
+        r"([A-Z][\w’'\-]*(?:\s+(?:of|for|and\s+)?[A-Z][\w’'\-]*)*)",
+        phrase,
+    )
     if match:
         name = _possessive(match.group(1))
         return _Candidate("named_org", name=name, mention=phrase.strip(), offset=offset)
@@ -423,49 +603,96 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
         return _Candidate("pronoun")
     if low in lx.PRONOUNS_PLURAL or low in {"it", "we", "i", "you", "this", "that"}:
         return None
+    if low in {
+        "police",
+        "the police",
+        "prosecutors",
+        "the prosecution",
+        "the government",
+        "ministers",
+        "the army",
+        "the military",
+    }:
+        name = _DETERMINER.sub("", phrase)
+        return _Candidate(
+            "coref_org", name=name, mention=phrase, offset=offset, head=name.lower().split()[-1]
+        )
     generic_outlet = _GENERIC_OUTLET.fullmatch(phrase)
     if generic_outlet:
         name = _DETERMINER.sub("", phrase)
         return _Candidate("outlet", name=name, mention=phrase, offset=offset)
     social = _SOCIAL_SUBJECT.match(phrase)
     if social:
-        return _Candidate("coref_social", name="social media posts", mention=social.group(0),
-                          offset=offset)
+        return _Candidate(
+            "coref_social", name="social media posts", mention=social.group(0), offset=offset
+        )
     institution = _INSTITUTION.fullmatch(phrase)
     if institution:
-        return _Candidate("coref_org", name=_DETERMINER.sub("", phrase), mention=phrase,
-                          offset=offset, head=institution.group("head").lower())
+        return _Candidate(
+            "coref_org",
+            name=_DETERMINER.sub("", phrase),
+            mention=phrase,
+            offset=offset,
+            head=institution.group("head").lower(),
+        )
     for finder in (_analysts_at, _spokes):
         found = finder(phrase, offset)
         if found and found.kind == "spokes_for":
             _, words = _strip_titles(found.name.split())
             entity = registry.resolve(" ".join(words)) or registry.resolve(words[-1])
             if entity and entity.kind == "person":
-                return _Candidate("named_person", name=entity.name, mention=found.mention,
-                                  offset=offset)
+                return _Candidate(
+                    "named_person", name=entity.name, mention=found.mention, offset=offset
+                )
             found.kind = "named_org"
         if found:
             entity = registry.resolve(found.name)
             if entity and entity.kind in ("org", "unknown"):
                 found.name = entity.name
             return found
-    runs = [r for r in _cap_sequences(phrase) if r[2].lower() not in lx.STOP_CAPS
-            and not (r[0] == 0 and r[2].lower() in _COMMON_NOUNS | lx.COMMON_MODIFIERS)]
+    runs = [
+        r
+        for r in _cap_sequences(phrase)
+        if r[2].lower() not in lx.STOP_CAPS
+        and not (r[0] == 0 and r[2].lower() in _COMMON_NOUNS | lx.COMMON_MODIFIERS)
+    ]
     document = _document(phrase, offset)
-    if document and (document.kind in ("outlet", "named_org") or not _person_run(runs, phrase)
-                     or _head_after_runs(phrase, document.head, runs)
-                     or re.search(rf"\b{re.escape(document.head)}\s+(?:[a-z]+\s+)?(?:by|from|of|for)"
-                                  r"\s+(?:the\s+)?[A-Z]", phrase, flags=re.I)):
+    if document and (
+        document.kind in ("outlet", "named_org")
+        or not _person_run(runs, phrase)
+        or _head_after_runs(phrase, document.head, runs)
+        or re.search(
+            rf"\b{re.escape(document.head)}\s+(?:[a-z]+\s+)?(?:by|from|of|for)"
+            r"\s+(?:the\s+)?[A-Z]",
+            phrase,
+            flags=re.I,
+        )
+        or (
+            document.head in lx.STUDY_HEADS - {"report", "reports"}
+            and re.search(
+                rf"\b{re.escape(document.head)}\s+(?:published\s+)?in\s+(?:the\s+)?"
+                r"(?:journal\s+)?[A-Z]",
+                phrase,
+                flags=re.I,
+            )
+        )
+    ):
         return document
     anonymous = _anonymous(phrase, offset)
-    if anonymous and (not _person_run(runs, phrase) or _name_in_tail(phrase, anonymous.head, runs)
-                      or _body_before_head(phrase, anonymous.head, runs)):
+    if anonymous and (
+        not _person_run(runs, phrase)
+        or _name_in_tail(phrase, anonymous.head, runs)
+        or _body_before_head(phrase, anonymous.head, runs)
+    ):
         return anonymous
     runs = [r for r in runs if lx.SOCIAL_PLATFORMS.get(r[2].lower()) is None]
-    led = re.match(r"(?:the\s+)?(?:team|researchers|scientists|a team|an? \w+ team)\s+led\s+by\s+",
-                   phrase, flags=re.I)
+    led = re.match(
+        r"(?:the\s+)?(?:team|researchers|scientists|a team|an? \w+ team)\s+led\s+by\s+",
+        phrase,
+        flags=re.I,
+    )
     if led:
-        leader = classify(phrase[led.end():], offset + led.end(), registry)
+        leader = classify(phrase[led.end() :], offset + led.end(), registry)
         if leader and leader.kind == "named_person":
             leader.role = f"lead researcher{', ' + leader.role if leader.role else ''}"
             return leader
@@ -484,15 +711,21 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
             role_words = role_words[:-1]
         prefix = phrase[:start].strip(" ,")
         prefix = _DETERMINER.sub("", prefix)
-        role = " ".join(w for w in (prefix + " " + " ".join(role_words)).split()
-                        if w.lower() not in lx.STOP_CAPS or w.lower() in {"new"}).strip() or None
+        role = (
+            " ".join(
+                w
+                for w in (prefix + " " + " ".join(role_words)).split()
+                if w.lower() not in lx.STOP_CAPS or w.lower() in {"new"}
+            ).strip()
+            or None
+        )
         if role and len(role.split()) > 6:
             role = None
         mention_start = offset + start
         mention = phrase[start:end].strip()
         if role and prefix and phrase.find(prefix) >= 0:
             mention_start = offset + phrase.find(prefix)
-            mention = phrase[phrase.find(prefix):end].strip()
+            mention = phrase[phrase.find(prefix) : end].strip()
         entity = registry.resolve(name)
         if _is_outlet(name, role or "") or (entity and entity.kind == "outlet"):
             name = entity.name if entity else name
@@ -500,17 +733,25 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
                 name = _with_article(name)
             return _Candidate("outlet", name=name, mention=mention, offset=mention_start)
         if _is_org(name) or (entity and entity.kind == "org"):
-            return _Candidate("named_org", name=entity.name if entity else name, role=role,
-                              mention=mention, offset=mention_start)
+            return _Candidate(
+                "named_org",
+                name=entity.name if entity else name,
+                role=role,
+                mention=mention,
+                offset=mention_start,
+            )
         if entity and entity.kind == "person":
-            return _Candidate("named_person", name=entity.name, role=role, mention=mention,
-                              offset=mention_start)
+            return _Candidate(
+                "named_person", name=entity.name, role=role, mention=mention, offset=mention_start
+            )
         if len(words) >= 2:
-            return _Candidate("named_person", name=name, role=role, mention=mention,
-                              offset=mention_start)
+            return _Candidate(
+                "named_person", name=name, role=role, mention=mention, offset=mention_start
+            )
         if role and any(w.lower() in lx.ROLE_NOUNS for w in role.split()):
-            return _Candidate("named_person", name=name, role=role, mention=mention,
-                              offset=mention_start)
+            return _Candidate(
+                "named_person", name=name, role=role, mention=mention, offset=mention_start
+            )
         return _Candidate("named_org", name=name, mention=mention, offset=mention_start)
     if document:
         return document
@@ -525,20 +766,21 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
 _AFFILIATION = re.compile(r"(?P<person>.*?[A-Z][\w’'\-]+)\s+(?:of|at|from)\s+(?:the\s+)?[A-Z].*$")
 
 
-def _affiliated_person(phrase: str, offset: int, runs: list[tuple[int, int, str]],
-                       registry: _Registry) -> _Candidate | None:
+def _affiliated_person(
+    phrase: str, offset: int, runs: list[tuple[int, int, str]], registry: _Registry
+) -> _Candidate | None:
     """'Professor Marco Ferri of the University of Padua': the person, with the body as role."""
     match = _AFFILIATION.match(phrase)
     if not match:
         return None
-    body = re.sub(r"^\s*(?:of|at|from)\s+(?:the\s+)?", "", phrase[match.end("person"):])
+    body = re.sub(r"^\s*(?:of|at|from)\s+(?:the\s+)?", "", phrase[match.end("person") :])
     entity = registry.resolve(body.strip())
     if not (_is_org(body) or (entity and entity.kind == "org")):
         return None
     person = classify(match.group("person"), offset, registry)
     if not person or person.kind != "named_person":
         return None
-    body = re.sub(r"^(?:of|at|from)\s+(?:the\s+)?", "", phrase[match.end("person"):].strip())
+    body = re.sub(r"^(?:of|at|from)\s+(?:the\s+)?", "", phrase[match.end("person") :].strip())
     person.role = f"{person.role}, {body}" if person.role else body
     return person
 
@@ -557,7 +799,7 @@ def _body_before_head(phrase: str, head: str, runs: list[tuple[int, int, str]]) 
     if head not in lx.UNNAMED_HEADS or not runs:
         return False
     position = re.search(rf"\b{re.escape(head)}\b", phrase, flags=re.I)
-    return bool(position) and all(end <= position.start() for _, end, _ in runs)
+    return bool(position) and all(end <= position.end() for _, end, _ in runs)
 
 
 def _name_in_tail(phrase: str, head: str, runs: list[tuple[int, int, str]]) -> bool:
@@ -565,23 +807,34 @@ def _name_in_tail(phrase: str, head: str, runs: list[tuple[int, int, str]]) -> b
     position = re.search(rf"\b{re.escape(head)}\b", phrase, flags=re.I)
     if not position or not runs or runs[0][0] < position.end():
         return False
-    between = phrase[position.end():runs[0][0]]
-    return bool(re.search(r"\b(?:at|for|of|in|from|with|who|that|which|whose|close to|"
-                          r"familiar with)\b", between, flags=re.I))
+    between = phrase[position.end() : runs[0][0]]
+    return bool(
+        re.search(
+            r"\b(?:at|for|of|in|from|with|who|that|which|whose|close to|" r"familiar with)\b",
+            between,
+            flags=re.I,
+        )
+    )
 
 
 def _person_run(runs: list[tuple[int, int, str]], phrase: str) -> bool:
     """True when the phrase names a person or body (a capitalised run that isn't a title)."""
     for _, _, run in runs:
         _, words = _strip_titles(run.split())
-        if (words and not lx.NATIONALITIES.match(words[0]) and words[0].lower() not in lx.STOP_CAPS
-                and not (len(words) == 1 and words[0].lower() in lx.COMMON_MODIFIERS)):
+        if (
+            words
+            and not lx.NATIONALITIES.match(words[0])
+            and words[0].lower() not in lx.STOP_CAPS
+            and not (len(words) == 1 and words[0].lower() in lx.COMMON_MODIFIERS)
+        ):
             return True
     return False
 
 
-_FINITE_SPEECH = re.compile(r"\b(?:said|says|told|added|warned|wrote|confirmed|announced|"
-                            r"insisted|stated|argued|explained|urged)\b")
+_FINITE_SPEECH = re.compile(
+    r"\b(?:said|says|told|added|warned|wrote|confirmed|announced|"
+    r"insisted|stated|argued|explained|urged)\b"
+)
 # "Jade Morris, 31, from Bootle, said": where someone is from is an aside.
 _ORIGIN = re.compile(r"^(?:from|of|in)\s+(?:the\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*){0,3}$")
 _PARTY_TAG = re.compile(r"^[RDI]-[A-Z][A-Za-z.]*\.?$")  # "Sen. Marco Rubio, R-Fla., said"
@@ -589,28 +842,82 @@ _AGE = re.compile(r"^(?:aged\s+)?\d{1,3}(?:\s*years?\s+old)?$", re.I)
 # A lower-case participle opens an aside: "released on Monday", "speaking to reporters".
 _PARTICIPLE_ASIDE = re.compile(r"^[a-z][a-z\-]*(?:ed|ing)\b(?!\s+(?:that|to)\b)")
 _VERBISH = {
-    "is", "are", "was", "were", "be", "been", "being", "would", "will", "has", "have", "had",
-    "could", "can", "may", "might", "should", "must", "did", "does", "do", "said", "says",
-    "told", "if", "because", "than", "when", "while", "not", "no",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "would",
+    "will",
+    "has",
+    "have",
+    "had",
+    "could",
+    "can",
+    "may",
+    "might",
+    "should",
+    "must",
+    "did",
+    "does",
+    "do",
+    "said",
+    "says",
+    "told",
+    "if",
+    "because",
+    "than",
+    "when",
+    "while",
+    "not",
+    "no",
 }
-_PREPOSITIONS = {"of", "at", "for", "in", "on", "with", "to", "from", "by", "a", "an", "as",
-                 "after", "before", "over", "under", "about", "into", "during", "since"}
+_PREPOSITIONS = {
+    "of",
+    "at",
+    "for",
+    "in",
+    "on",
+    "with",
+    "to",
+    "from",
+    "by",
+    "a",
+    "an",
+    "as",
+    "after",
+    "before",
+    "over",
+    "under",
+    "about",
+    "into",
+    "during",
+    "since",
+}
 _RELATIVE_TAIL = re.compile(r"\s+(?:who|which|that|whose|whom)\b.*$", re.I | re.S)
 
 
 def _bare_name(piece: str) -> bool:
-    """'Councillor Priya Shah', 'Library user Frank Devlin': a name with at most a role before it."""
+    """'Councillor Priya Shah', 'Library user Frank Devlin': a name, a role at most before it."""
     cleaned, _ = _clean_phrase(piece, 0)
     words = cleaned.split()
-    if not words or len(words) > 8 or any(w.lower().strip(",") in _VERBISH | _PREPOSITIONS
-                                          for w in words):
+    if (
+        not words
+        or len(words) > 8
+        or any(w.lower().strip(",") in _VERBISH | _PREPOSITIONS for w in words)
+    ):
         return False
     runs = _cap_sequences(cleaned)
     if not runs or runs[-1][1] < len(cleaned.rstrip(" .")) - 1:
         return False
     _, name_words = _strip_titles(runs[-1][2].split())
-    return bool(name_words) and name_words[0].lower() not in lx.STOP_CAPS and not (
-        len(name_words) == 1 and name_words[0].lower() in _COMMON_NOUNS)
+    return (
+        bool(name_words)
+        and name_words[0].lower() not in lx.STOP_CAPS
+        and not (len(name_words) == 1 and name_words[0].lower() in _COMMON_NOUNS)
+    )
 
 
 def _role_phrase(piece: str) -> str | None:
@@ -618,8 +925,12 @@ def _role_phrase(piece: str) -> str | None:
     cleaned = piece.strip(" ,;:—–‘’'\"“”()")
     cleaned = _RELATIVE_TAIL.sub("", cleaned).strip(" ,")
     words = cleaned.split()
-    if not words or len(words) > 12 or words[0][0].isupper() and words[0].lower() not in {
-            "the", "a", "an", "his", "her", "its", "their"}:
+    if (
+        not words
+        or len(words) > 12
+        or words[0][0].isupper()
+        and words[0].lower() not in {"the", "a", "an", "his", "her", "its", "their"}
+    ):
         return None
     lower = [w.lower().strip(",.’'s") for w in words]
     if any(w in _VERBISH for w in lower):
@@ -627,6 +938,11 @@ def _role_phrase(piece: str) -> str | None:
     nouns = lx.ROLE_NOUNS | set(lx.ANONYMOUS_HEADS) | lx.TITLE_WORDS | lx.ROLE_EXTRA
     if len(words) <= 10 and any(w in nouns or _is_job_word(w) for w in lower):
         return _DETERMINER.sub("", cleaned)
+    if len(words) <= 8 and re.match(
+        r"(?:a|an|the)\s+(?:[\w’'\-]+\s+){1,3}?(?:in|at|of|for|from|with)" r"\s+(?:the\s+)?[A-Z]",
+        cleaned,
+    ):
+        return _DETERMINER.sub("", cleaned)  # "a GP in Leeds"
     return None
 
 
@@ -637,9 +953,12 @@ def _subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str 
     participle); "Marta Ruiz, chief economist at X, said" gives Marta Ruiz with that role.
     """
     left = sentence.text[:verb_start]
-    left = re.sub(r"\s+(?:polled|surveyed|quoted|cited|interviewed|contacted)\s+by\s+"
-                  r"(?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*(?=(?:\s+\w+)?\s*$)",
-                  lambda m: " " * len(m.group(0)), left)
+    left = re.sub(
+        r"\s+(?:polled|surveyed|quoted|cited|interviewed|contacted)\s+by\s+"
+        r"(?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*(?=(?:\s+\w+)?\s*$)",
+        lambda m: " " * len(m.group(0)),
+        left,
+    )
     if _HEARSAY_ADVERBS.search(left.rstrip()) or re.search(
         r"\b(?:reportedly|allegedly)\s+(?:\w+\s+){0,1}$", left
     ):
@@ -653,14 +972,21 @@ def _subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str 
     segments.append((previous, len(left)))
     pieces = [(start, end, left[start:end]) for start, end in segments]
     # A parenthesis is an aside ("The senator (D-Calif.) said"), never the subject.
-    pieces = [p for p in pieces if p[2].strip(" ,;:—–‘’'\"“”()")
-              and not (left[:p[0]].rstrip().endswith("(") and p[2].rstrip().endswith(")"))]
+    pieces = [
+        p
+        for p in pieces
+        if p[2].strip(" ,;:—–‘’'\"“”()")
+        and not (left[: p[0]].rstrip().endswith("(") and p[2].rstrip().endswith(")"))
+    ]
     for i in range(len(pieces) - 1, -1, -1):
         start, _, piece = pieces[i]
         cleaned = piece.strip(" ,;:—–‘’'\"“”()")
-        if (_RELATIVE_START.match(cleaned) or _AGE.match(cleaned) or _PARTY_TAG.match(cleaned)
-                or (_ORIGIN.match(cleaned) and i > 0)) or (
-                _PARTICIPLE_ASIDE.match(cleaned) and i > 0):
+        if (
+            _RELATIVE_START.match(cleaned)
+            or _AGE.match(cleaned)
+            or _PARTY_TAG.match(cleaned)
+            or (_ORIGIN.match(cleaned) and i > 0)
+        ) or (_PARTICIPLE_ASIDE.match(cleaned) and i > 0):
             continue
         if _FINITE_SPEECH.search(_RELATIVE_TAIL.sub("", cleaned)):
             return None  # "X said ... and called for": X was taken at the first verb
@@ -668,7 +994,7 @@ def _subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str 
             role = _role_phrase(piece)
             if role:
                 return pieces[i - 1][2], sentence.start + pieces[i - 1][0], role
-        if i > 0 and _bare_name(piece) and (i == 1 or _only_connector(pieces[:i - 1])):
+        if i > 0 and _bare_name(piece) and (i == 1 or _only_connector(pieces[: i - 1])):
             role = _role_phrase(pieces[i - 1][2])
             return piece, sentence.start + start, role
         return piece, sentence.start + start, None
@@ -687,8 +1013,20 @@ def _looks_like_subject(phrase: str) -> bool:
     first = words[0].lower()
     if first in lx.PRONOUNS_PERSON | {"they", "it", "we", "i", "you", "that", "this"}:
         return False
-    return words[0][:1].isupper() or first in {"a", "an", "the", "one", "two", "three", "some",
-                                                "several", "another", "his", "her", "their"}
+    return words[0][:1].isupper() or first in {
+        "a",
+        "an",
+        "the",
+        "one",
+        "two",
+        "three",
+        "some",
+        "several",
+        "another",
+        "his",
+        "her",
+        "their",
+    }
 
 
 def _subject_after(sentence: Sentence, verb_end: int) -> tuple[str, int] | None:
@@ -697,8 +1035,11 @@ def _subject_after(sentence: Sentence, verb_end: int) -> tuple[str, int] | None:
     Stops before a trailing place or time: 'said Commerce Secretary Gina Raimondo at a hearing'.
     """
     right = sentence.text[verb_end:]
-    match = re.match(r"\s*((?:(?!\s+(?:at|in|on|during|after|before|when|while|to|as|in an?)\s+"
-                     r"(?:a|an|the|his|her|their|its|[a-z]|\d))[^,.;:!?])+)", right)
+    match = re.match(
+        r"\s*((?:(?!\s+(?:at|in|on|during|after|before|when|while|to|as|in an?)\s+"
+        r"(?:a|an|the|his|her|their|its|[a-z]|\d))[^,.;:!?])+)",
+        right,
+    )
     if not match:
         return None
     return match.group(1), sentence.start + verb_end + match.start(1)
@@ -706,23 +1047,39 @@ def _subject_after(sentence: Sentence, verb_end: int) -> tuple[str, int] | None:
 
 # "Doctors are baffled", "experts stunned": an appeal to unnamed authority without a verb
 # of saying.
-_AMAZED = re.compile(r"(?:(?:are|were|have been|are left|were left|left)\s+)?(?:baffled|stunned|"
-                     r"amazed|astonished|puzzled|left speechless|speechless)\b")
-_READ = re.compile(r"\bread(?=\s*:|\s*[\"“‘])")  # "A statement from the council read: ..."
-_RESEARCH = re.compile(
-    r"\b(?:" + "|".join(re.escape(v) for v in lx.RESEARCH_VERBS) + r")\b"
+_AMAZED = re.compile(
+    r"(?:(?:are|were|have been|are left|were left|left)\s+)?(?:baffled|stunned|"
+    r"amazed|astonished|puzzled|left speechless|speechless)\b"
 )
-_PUBLIC_DOCUMENTS = {"notice", "filing", "report", "release", "submission", "judgment",
-                     "ruling", "notification", "bulletin", "advisory", "paper", "study"}
+_READ = re.compile(r"\bread(?=\s*:|\s*[\"“‘])")  # "A statement from the council read: ..."
+_RESEARCH = re.compile(r"\b(?:" + "|".join(re.escape(v) for v in lx.RESEARCH_VERBS) + r")\b")
+_PUBLIC_DOCUMENTS = {
+    "notice",
+    "filing",
+    "report",
+    "release",
+    "submission",
+    "judgment",
+    "ruling",
+    "notification",
+    "bulletin",
+    "advisory",
+    "paper",
+    "study",
+}
 _WRITTEN = re.compile(
     r"\b(?:in|via)\s+(?:an?|the|his|her|their|its)\s+(?P<doc>(?:[\w\-]+\s+){0,2}?"
     r"(?:memo|memorandum|letter|email|e-mail|note|blog post|filing|submission|newsletter|"
     r"notice|press release|report|judgment|ruling|bulletin|advisory|paper|study))\b",
-    re.I)
-_SEEN_BY = re.compile(r"[^.;]*?\b(?:seen|obtained|reviewed|verified|shared with|leaked to)"
-                      r"\s+(?:by\s+)?((?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)")
-_FOR_OUTLET = re.compile(r"\b(?:for|commissioned by)\s+((?:[Tt]he\s+)?[A-Z][\w’'\-]*"
-                         r"(?:\s+[A-Z][\w’'\-]*)*)")
+    re.I,
+)
+_SEEN_BY = re.compile(
+    r"[^.;]*?\b(?:seen|obtained|reviewed|verified|shared with|leaked to)"
+    r"\s+(?:by\s+)?((?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)"
+)
+_FOR_OUTLET = re.compile(
+    r"\b(?:for|commissioned by)\s+((?:[Tt]he\s+)?[A-Z][\w’'\-]*" r"(?:\s+[A-Z][\w’'\-]*)*)"
+)
 _CITING = re.compile(r",?\s+(?:citing|quoting|based on)\s+", re.I)
 _PUBLISHED_IN = re.compile(
     r"\s*,?\s+(?:(?:published|released|issued|reported|presented)\s+(?:in|by|at|on)|in|by|from|"
@@ -737,10 +1094,13 @@ _PUBLISHED_IN = re.compile(
 _OWNED_POST = re.compile(
     r"\b(?:[Hh]is|[Hh]er|[Tt]heir|[Aa]n?|[Tt]he)\s+(Facebook|Instagram|TikTok|YouTube|Twitter|X|"
     r"Telegram|Snapchat|LinkedIn|Reddit|Threads|Bluesky)\s+(?:post|video|page|account|story|"
-    r"reel|live|livestream|message|thread|channel)s?\b")
+    r"reel|live|livestream|message|thread|channel)s?\b"
+)
 _GENERIC_POST = re.compile(
     r"\bin an? (?:\w+\s+){0,2}?(?:tweet|social media post|online post|viral post|video posted "
-    r"online)\b|\bon social media\b|\b(?:tweeted|posted online)\b", re.I)
+    r"online)\b|\bon social media\b|\b(?:tweeted|posted online)\b",
+    re.I,
+)
 
 
 def _not_an_attribution(text: str, match: re.Match[str]) -> bool:
@@ -748,23 +1108,27 @@ def _not_an_attribution(text: str, match: re.Match[str]) -> bool:
     verb = match.group(0)
     before = text[: match.start()]
     if verb in lx.PASSIVE_PARTICIPLES and re.search(
-            r"\b(?:be|been|being|is|are|was|were|get|got|it['’]s)\s+(?:\w+ly\s+)?$", before, re.I):
+        r"\b(?:be|been|being|is|are|was|were|get|got|it['’]s)\s+(?:\w+ly\s+)?$", before, re.I
+    ):
         return True
-    if verb in ("said", "says") and re.match(r"\s+to\s+(?:be|have|feel|want|own|earn)\b",
-                                             text[match.end():]):
+    if verb in ("said", "says") and re.match(
+        r"\s+to\s+(?:be|have|feel|want|own|earn)\b", text[match.end() :]
+    ):
         return True
     if verb in ("called", "calls") and before.endswith("so-"):
         return True
-    if verb in lx.PASSIVE_PARTICIPLES and re.match(r"\s+(?:of|as|by)\b", text[match.end():]):
+    if verb in lx.PASSIVE_PARTICIPLES and re.match(r"\s+(?:of|as|by)\b", text[match.end() :]):
         return True  # a reduced passive: "a group accused of war crimes"
     return False
 
 
 def _np_after(sentence: Sentence, end: int) -> tuple[str, int] | None:
     right = sentence.text[end:]
-    match = re.match(r"([^,.;:!?()]+?)(?=\s+(?:that|who|which|on|last|this|as|when|after|"
-                     r"before|published|released|issued|(?:in|at)\s+(?![A-Z]))\b|[,.;:!?()]|$)",
-                     right)
+    match = re.match(
+        r"([^,.;:!?()]+?)(?=\s+(?:that|who|which|on|last|this|as|when|after|"
+        r"before|published|released|issued|(?:in|at)\s+(?![A-Z]))\b|[,.;:!?()]|$)",
+        right,
+    )
     if not match:
         return None
     return match.group(1), sentence.start + end + match.start(1)
@@ -785,7 +1149,7 @@ class SourceFinder:
     # --- registration -----------------------------------------------------
     def _verbatim(self, mention: str, offset: int) -> tuple[str, int]:
         """Return the mention as it stands in the text (search near the offset)."""
-        if self.text[offset:offset + len(mention)] == mention:
+        if self.text[offset : offset + len(mention)] == mention:
             return mention, offset
         found = self.text.find(mention, max(0, offset - 5))
         if found >= 0:
@@ -799,7 +1163,8 @@ class SourceFinder:
             for key in self.anonymous_keys:
                 old = self.result.sources[key]
                 if old.modifiers & cand.modifiers or (
-                    old.head == cand.head and old.modifiers == cand.modifiers
+                    old.head == cand.head
+                    and old.modifiers == cand.modifiers
                     and cand.head not in {"source", "sources", "person", "people"}
                 ):
                     return key
@@ -821,9 +1186,15 @@ class SourceFinder:
         if key not in self.result.sources:
             mention, start = self._verbatim(cand.mention or cand.name, cand.offset)
             self.result.sources[key] = Found(
-                key=key, name=_display_name(cand), kind=kind, mention=mention,
-                mention_start=start, role=cand.role, identified=cand.identified,
-                head=cand.head, modifiers=cand.modifiers,
+                key=key,
+                name=_display_name(cand),
+                kind=kind,
+                mention=mention,
+                mention_start=start,
+                role=cand.role,
+                identified=cand.identified,
+                head=cand.head,
+                modifiers=cand.modifiers,
             )
         elif cand.role and not self.result.sources[key].role:
             self.result.sources[key].role = cand.role
@@ -839,8 +1210,12 @@ class SourceFinder:
             return None
         if cand.kind == "coref_anon":
             for key in reversed(self.anonymous_keys):
-                if self.result.sources[key].head == cand.head or cand.head in {"source", "people",
-                                                                                "person", "one"}:
+                if self.result.sources[key].head == cand.head or cand.head in {
+                    "source",
+                    "people",
+                    "person",
+                    "one",
+                }:
                     return key
             if cand.head in {"source", "sources", "insider", "person", "people", "one"}:
                 return None
@@ -869,7 +1244,12 @@ class SourceFinder:
                     return key
             cand.kind = "document"
             if re.match(r"(?:the\s+)?minutes\b", cand.name, re.I) or cand.head in {
-                "minutes", "records", "documents", "filing", "filings"}:
+                "minutes",
+                "records",
+                "documents",
+                "filing",
+                "filings",
+            }:
                 cand.identified = True
             return self._add(cand, sentence)
         return self._add(cand, sentence)
@@ -881,8 +1261,14 @@ class SourceFinder:
         for key in reversed(orgs):
             if head in self.result.sources[key].name.lower():
                 return key
-        entity = next((e for e in self.registry.entities
-                       if e.kind == "org" and head in e.name.lower().split()), None)
+        entity = next(
+            (
+                e
+                for e in self.registry.entities
+                if e.kind == "org" and head in e.name.lower().split()
+            ),
+            None,
+        )
         if entity is None and head in _GENERIC_ORG_HEADS:
             named = self._latest_firm(sentence)
             if named:
@@ -892,8 +1278,12 @@ class SourceFinder:
                 return orgs[-1]
             return None
         if entity is not None and entity.name in self.text:
-            named = _Candidate("named_org", name=entity.name, mention=entity.name,
-                               offset=self.text.find(entity.name))
+            named = _Candidate(
+                "named_org",
+                name=entity.name,
+                mention=entity.name,
+                offset=self.text.find(entity.name),
+            )
             return self._add(named, sentence)
         cand.kind = "named_org"
         return self._add(cand, sentence)
@@ -904,7 +1294,7 @@ class SourceFinder:
         A capitalised name counts when the registry knows it as an organisation, or when
         business words follow it ("Nvidia shares fell", "Orbis's profits").
         """
-        window = self.text[max(0, sentence.start - 600):sentence.start]
+        window = self.text[max(0, sentence.start - 600) : sentence.start]
         base = max(0, sentence.start - 600)
         best: tuple[str, int] | None = None
         for start, end, run in _cap_sequences(window):
@@ -913,8 +1303,11 @@ class SourceFinder:
             if not words or name.lower() in lx.STOP_CAPS:
                 continue
             entity = self.registry.resolve(name)
-            business = re.match(r"[’']?s?\s*(?:shares|stock|Inc|Corp|Ltd|plc|LLC|profits?|revenue|"
-                                r"chief executive|boss|board|bosses)\b", window[end:end + 30])
+            business = re.match(
+                r"[’']?s?\s*(?:shares|stock|Inc|Corp|Ltd|plc|LLC|profits?|revenue|"
+                r"chief executive|boss|board|bosses)\b",
+                window[end : end + 30],
+            )
             if (entity and entity.kind == "org") or business or _is_org(name):
                 if not (entity and entity.kind in ("person", "outlet")):
                     best = (name, base + start + run.find(words[0]))
@@ -962,14 +1355,21 @@ class SourceFinder:
             before = sentence.text[: match.start()].rstrip()
             if verb in _INVERTIBLE and (before.endswith((",", "’", "”", '"', "'")) or not before):
                 after = _subject_after(sentence, match.end())
-                if (after and len(after[0].split()) <= 10
-                        and not re.match(r"\s*[‘'\"“]", sentence.text[match.end():])
-                        and _looks_like_subject(after[0])):
+                if (
+                    after
+                    and len(after[0].split()) <= 10
+                    and not re.match(r"\s*[‘'\"“]", sentence.text[match.end() :])
+                    and _looks_like_subject(after[0])
+                ):
                     cand_after = classify(after[0], after[1], self.registry)
-                    if cand_after and cand_after.kind not in ("coref_person",) and (
-                        after[0].strip().split()[0].lower() in {"a", "an", "the", "one"}
-                        or cand_after.kind in ("named_person", "named_org", "outlet")
-                        and len(after[0].split()) <= 6
+                    if (
+                        cand_after
+                        and cand_after.kind not in ("coref_person",)
+                        and (
+                            after[0].strip().split()[0].lower() in {"a", "an", "the", "one"}
+                            or cand_after.kind in ("named_person", "named_org", "outlet")
+                            and len(after[0].split()) <= 6
+                        )
                     ):
                         subject, inverted = (after[0], after[1], None), True
             if not subject:
@@ -979,14 +1379,20 @@ class SourceFinder:
                 keys += pair
                 continue
             amazed = bool(_AMAZED.fullmatch(verb))
-            if research and not amazed and not (set(re.findall(r"[a-z]+", subject[0].lower()))
-                                                & lx.RESEARCH_HEADS):
+            if (
+                research
+                and not amazed
+                and not (set(re.findall(r"[a-z]+", subject[0].lower())) & lx.RESEARCH_HEADS)
+            ):
                 continue
             cand = classify(subject[0], subject[1], self.registry)
             if not cand or (amazed and cand.kind != "anonymous"):
                 continue
-            if cand.kind == "document" and verb not in lx.FINDING_VERBS and not (
-                    inverted or research):
+            if (
+                cand.kind == "document"
+                and verb not in lx.FINDING_VERBS
+                and not (inverted or research)
+            ):
                 continue
             if subject[2] and not cand.role and cand.kind in ("named_person", "named_org"):
                 cand.role = subject[2]
@@ -999,7 +1405,7 @@ class SourceFinder:
             keys.append(key)
             if verb in ("told", "tells", "said otherwise") or verb.startswith("told"):
                 self._outlet_via(sentence, match.end(), key)
-            elif re.match(r"\s+(?:in an interview with|to)\s+", sentence.text[match.end():]):
+            elif re.match(r"\s+(?:in an interview with|to)\s+", sentence.text[match.end() :]):
                 self._outlet_via(sentence, match.end(), key)
         for match in _CITING.finditer(sentence.text):
             np = _np_after(sentence, match.end())
@@ -1030,16 +1436,23 @@ class SourceFinder:
         platform = self._platform(sentence)
         if platform:
             speakers = [k for k in keys if self.result.sources[k].kind == "named_person"]
-            if not speakers and re.search(r"\b(?:[Hh]is|[Hh]er)\s+\w+\s+(?:post|video|page)",
-                                          sentence.text):
+            if not speakers and re.search(
+                r"\b(?:[Hh]is|[Hh]er)\s+\w+\s+(?:post|video|page)", sentence.text
+            ):
                 speakers = [k for i, k in self.recent_people[-1:] if sentence.index - i <= 3]
             owner = self.result.sources[speakers[0]].name.split()[-1] if speakers else None
             name, mention, start = platform
-            label = f"{name} post" if name != "social media" else (
-                "tweet" if "tweet" in mention.lower() else "social media post")
-            cand = _Candidate("social_media",
-                              name=f"{owner}'s {label}" if owner else label,
-                              mention=mention, offset=start)
+            label = (
+                f"{name} post"
+                if name != "social media"
+                else ("tweet" if "tweet" in mention.lower() else "social media post")
+            )
+            cand = _Candidate(
+                "social_media",
+                name=f"{owner}'s {label}" if owner else label,
+                mention=mention,
+                offset=start,
+            )
             key = self._add(cand, sentence)
             keys = [k for k in keys if k not in social_speaker_only] + [key]
             for dropped in social_speaker_only:
@@ -1066,8 +1479,11 @@ class SourceFinder:
 
     def _polled_by(self, sentence: Sentence, keys: list[str]) -> None:
         """'Economists polled by Reuters had expected': unnamed, and heard through Reuters."""
-        match = re.search(r"\b(?:polled|surveyed|quoted|cited|interviewed|contacted)\s+by\s+"
-                          r"((?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)", sentence.text)
+        match = re.search(
+            r"\b(?:polled|surveyed|quoted|cited|interviewed|contacted)\s+by\s+"
+            r"((?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)",
+            sentence.text,
+        )
         if not match:
             return
         outlet = classify(match.group(1), sentence.start + match.start(1), self.registry)
@@ -1082,18 +1498,26 @@ class SourceFinder:
 
     def _relayed_by_outlet(self, sentence: Sentence, keys: list[str]) -> None:
         """'Officials have argued ..., the New York Times reported': they speak via the paper."""
-        if not re.search(r"[,—–-]\s*(?:the\s+|The\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*\s+"
-                         r"(?:reported|reports|has reported|said|says)\b[^,;]*[.!?”\"’']*$|"
-                         r"^(?:[Aa]ccording to)\b", sentence.text):
+        if not re.search(
+            r"[,—–-]\s*(?:the\s+|The\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*\s+"
+            r"(?:reported|reports|has reported|said|says)\b[^,;]*[.!?”\"’']*$|"
+            r"^(?:[Aa]ccording to)\b",
+            sentence.text,
+        ):
             return
         outlets = [k for k in keys if self.result.sources[k].kind == "outlet"]
         if len(outlets) != 1:
             return
         for key in keys:
             found = self.result.sources[key]
-            if found.kind in ("anonymous", "named_person") and not found.via_key and (
+            if (
+                found.kind in ("anonymous", "named_person")
+                and not found.via_key
+                and (
                     found.mention_start < self.result.sources[outlets[0]].mention_start
-                    or sentence.text.lower().startswith("according to")):
+                    or sentence.text.lower().startswith("according to")
+                )
+            ):
                 found.via_key = outlets[0]
 
     def _publishers(self, keys: list[str], sentence: Sentence) -> list[str]:
@@ -1116,8 +1540,11 @@ class SourceFinder:
 
     def _written_documents(self, sentence: Sentence, keys: list[str]) -> list[str]:
         """'told staff in an internal memo, seen by The Verge': the memo, via the outlet."""
-        speakers = [k for k in keys if self.result.sources[k].kind in (
-            "named_person", "named_org", "anonymous")]
+        speakers = [
+            k
+            for k in keys
+            if self.result.sources[k].kind in ("named_person", "named_org", "anonymous")
+        ]
         added: list[str] = []
         for match in _WRITTEN.finditer(sentence.text):
             if not speakers:
@@ -1125,16 +1552,21 @@ class SourceFinder:
             speaker = self.result.sources[speakers[0]]
             words = match.group("doc")
             owner = speaker.name.split()[-1] if speaker.kind == "named_person" else speaker.name
-            cand = _Candidate("document", name=f"{owner}'s {words}" if speaker.kind != "anonymous"
-                              else words, mention=match.group(0).strip(),
-                              offset=sentence.start + match.start(), head=words.split()[-1],
-                              identified=speaker.kind != "anonymous")
+            cand = _Candidate(
+                "document",
+                name=f"{owner}'s {words}" if speaker.kind != "anonymous" else words,
+                mention=match.group(0).strip(),
+                offset=sentence.start + match.start(),
+                head=words.split()[-1],
+                identified=speaker.kind != "anonymous",
+            )
             seen = _SEEN_BY.match(sentence.text, match.end())
             public = match.group("doc").split()[-1].lower() in _PUBLIC_DOCUMENTS or re.match(
-                r"\s+(?:on its website|online|published)", sentence.text[match.end():])
+                r"\s+(?:on its website|online|published)", sentence.text[match.end() :]
+            )
             venue = _PUBLISHED_IN.match(sentence.text, match.end())
             if venue and venue.group(1).lower() not in lx.STOP_CAPS:
-                cand.mention = sentence.text[match.start():venue.end()].strip()
+                cand.mention = sentence.text[match.start() : venue.end()].strip()
                 cand.name = f"{cand.name} {sentence.text[match.end():venue.end()].strip()}"
             if not seen and not public and speaker.kind != "anonymous":
                 continue  # a note or a letter: the author speaks through it, one source
@@ -1155,12 +1587,19 @@ class SourceFinder:
         if cand.kind not in ("document", "coref_doc") or cand.identified:
             return
         local = cand.offset - sentence.start
-        if sentence.text[local:local + len(cand.mention)] != cand.mention:
+        if sentence.text[local : local + len(cand.mention)] != cand.mention:
             return
         match = _PUBLISHED_IN.match(sentence.text, local + len(cand.mention))
         if not match or match.group(1).lower() in lx.STOP_CAPS:
             return
-        cand.mention = sentence.text[local:match.end()]
+        if cand.head in {"report", "reports", "article", "story", "interview", "column"}:
+            venue = classify(match.group(1), sentence.start + match.start(1), self.registry)
+            if venue and venue.kind == "outlet":
+                # "a report in the Financial Times" is the paper's own report.
+                cand.kind, cand.name, cand.mention = "outlet", venue.name, venue.mention
+                cand.offset, cand.identified = venue.offset, True
+                return
+        cand.mention = sentence.text[local : match.end()]
         cand.name = _DETERMINER.sub("", cand.mention)
         cand.identified = True
         cand.kind = "document"
@@ -1173,28 +1612,37 @@ class SourceFinder:
         runs = _cap_sequences(phrase)
         if not runs:
             return
-        name = _DETERMINER.sub("", phrase[runs[0][0]:runs[-1][1]] if len(runs) == 1 else runs[0][2])
+        name = _DETERMINER.sub(
+            "", phrase[runs[0][0] : runs[-1][1]] if len(runs) == 1 else runs[0][2]
+        )
         name = _possessive(name)
         if not _is_outlet(name) and not _is_outlet(phrase):
             return
         start = np[1] + phrase.find(runs[0][2]) if runs[0][2] in phrase else np[1]
-        if re.search(r"\bthe\s+$", phrase[:runs[0][0]], flags=re.I) or runs[0][2].startswith("The "):
+        if re.search(r"\bthe\s+$", phrase[: runs[0][0]], flags=re.I) or runs[0][2].startswith(
+            "The "
+        ):
             name = _with_article(name)
-        outlet_key = self._add(_Candidate("outlet", name=name, mention=_possessive(runs[0][2]),
-                                          offset=start),
-                               sentence)
+        outlet_key = self._add(
+            _Candidate("outlet", name=name, mention=_possessive(runs[0][2]), offset=start), sentence
+        )
         speaker = self.result.sources.get(speaker_key)
         if speaker and speaker.kind != "outlet" and not speaker.via_key:
             speaker.via_key = outlet_key
         self.result.attach(sentence.index, outlet_key)
 
     def _documents_as_subjects(self, sentence: Sentence, keys: list[str]) -> list[str]:
-        """Texts that carry a sentence without a speech verb: 'The research, which looked at ...'."""
-        match = re.match(r"[‘'\"“]?((?:the|a|an)\s+(?:[\w’'\-]+\s+){0,4}?(?:"
-                         + "|".join(sorted(lx.STUDY_HEADS, key=len, reverse=True))
-                         + r"))\b", sentence.text, flags=re.I)
-        if not match or any(self.result.sources.get(k, Found("", "", "", "", 0)).kind == "document"
-                            for k in keys):
+        """Texts that carry a sentence without a speech verb: 'The research, which looked at'."""
+        match = re.match(
+            r"[‘'\"“]?((?:the|a|an)\s+(?:[\w’'\-]+\s+){0,4}?(?:"
+            + "|".join(sorted(lx.STUDY_HEADS, key=len, reverse=True))
+            + r"))\b",
+            sentence.text,
+            flags=re.I,
+        )
+        if not match or any(
+            self.result.sources.get(k, Found("", "", "", "", 0)).kind == "document" for k in keys
+        ):
             return []
         cand = _document(match.group(1), sentence.start + match.start(1))
         if not cand or cand.kind != "coref_doc":
@@ -1209,23 +1657,33 @@ class SourceFinder:
         for match in lx.SOCIAL_CONTEXT.finditer(sentence.text):
             raw = match.group(1)
             platform = lx.SOCIAL_PLATFORMS.get(raw.lower())
-            if not platform or (platform == "X" and not re.search(
-                    r"(?:posted|wrote|tweeted|said)\s+on\s+X\b|\bX,? formerly Twitter", sentence.text)):
+            if not platform or (
+                platform == "X"
+                and not re.search(
+                    r"(?:posted|wrote|tweeted|said|post|video|message|thread)\s+on\s+X\b|"
+                    r"\bX,? formerly Twitter",
+                    sentence.text,
+                )
+            ):
                 continue
             if not (lx.SOCIAL_WORDS.search(sentence.text) or _SPEECH.search(sentence.text)):
                 continue
             mention = match.group(0)
-            lead = re.search(r"(?:posted|shared|wrote|tweeted)\s+[^,.;]*?$",
-                             sentence.text[: match.start()])
+            lead = re.search(
+                r"(?:posted|shared|wrote|tweeted)\s+[^,.;]*?$", sentence.text[: match.start()]
+            )
             start = sentence.start + match.start()
             if lead and len(lead.group(0)) < 60:
                 start = sentence.start + lead.start()
-                mention = sentence.text[lead.start(): match.end()]
+                mention = sentence.text[lead.start() : match.end()]
             return platform, mention, start
         owned = _OWNED_POST.search(sentence.text)
         if owned and lx.SOCIAL_PLATFORMS.get(owned.group(1).lower()):
-            return (lx.SOCIAL_PLATFORMS[owned.group(1).lower()], owned.group(0),
-                    sentence.start + owned.start())
+            return (
+                lx.SOCIAL_PLATFORMS[owned.group(1).lower()],
+                owned.group(0),
+                sentence.start + owned.start(),
+            )
         generic = _GENERIC_POST.search(sentence.text)
         if generic:
             return "social media", generic.group(0), sentence.start + generic.start()
@@ -1243,8 +1701,12 @@ class SourceFinder:
                 previous = own
                 continue
             starts_quote = bool(re.match(r"[‘'\"“]", sentence.text))
-            if (previous and (starts_quote or inside) and not sentence.is_headline
-                    and not _FINITE_SPEECH.search(sentence.text)):
+            if (
+                previous
+                and (starts_quote or inside)
+                and not sentence.is_headline
+                and not _FINITE_SPEECH.search(sentence.text)
+            ):
                 for key in previous:
                     self.result.attach(sentence.index, key)
             else:
@@ -1273,8 +1735,12 @@ def _with_article(name: str) -> str:
 def _display_name(cand: _Candidate) -> str:
     name = cand.name.strip(" ,.‘’'\"“”")
     if cand.kind == "anonymous":
-        name = re.sub(r"^(?:the|a|an|another|one|some|several|many|with)\s+(?!of\b)", "", name,
-                      flags=re.I)
+        name = re.sub(
+            r"^(?:the|a|an|another|one|some|several|many|with|his|her|their|its)\s+" r"(?!of\b)",
+            "",
+            name,
+            flags=re.I,
+        )
         first, _, rest = name.partition(" ")
         if first.lower() in lx.COMMON_MODIFIERS | set(lx.ANONYMOUS_HEADS) | lx.STOP_CAPS:
             name = (first.lower() + " " + rest).strip()
