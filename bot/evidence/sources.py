@@ -952,7 +952,9 @@ def _subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str 
     Takes the last comma-segment that is not an aside (a relative clause, an age, a
     participle); "Marta Ruiz, chief economist at X, said" gives Marta Ruiz with that role.
     """
-    left = sentence.text[:verb_start]
+    # A subject sits close to its verb; a window keeps very long sentences linear.
+    base = max(0, verb_start - 300)
+    left = sentence.text[base:verb_start]
     left = re.sub(
         r"\s+(?:polled|surveyed|quoted|cited|interviewed|contacted)\s+by\s+"
         r"(?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*(?=(?:\s+\w+)?\s*$)",
@@ -993,11 +995,12 @@ def _subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str 
         if i > 0 and not _bare_name(piece) and _bare_name(pieces[i - 1][2]):
             role = _role_phrase(piece)
             if role:
-                return pieces[i - 1][2], sentence.start + pieces[i - 1][0], role
-        if i > 0 and _bare_name(piece) and (i == 1 or _only_connector(pieces[: i - 1])):
+                return pieces[i - 1][2], sentence.start + base + pieces[i - 1][0], role
+        at_start = i == 1 and base == 0
+        if i > 0 and _bare_name(piece) and (at_start or _only_connector(pieces[: i - 1])):
             role = _role_phrase(pieces[i - 1][2])
-            return piece, sentence.start + start, role
-        return piece, sentence.start + start, None
+            return piece, sentence.start + base + start, role
+        return piece, sentence.start + base + start, None
     return None
 
 
@@ -1106,7 +1109,7 @@ _GENERIC_POST = re.compile(
 def _not_an_attribution(text: str, match: re.Match[str]) -> bool:
     """Passives ('doctors have been told') and hearsay ('is said to be') attribute nothing."""
     verb = match.group(0)
-    before = text[: match.start()]
+    before = text[max(0, match.start() - 60) : match.start()]
     if verb in lx.PASSIVE_PARTICIPLES and re.search(
         r"\b(?:be|been|being|is|are|was|were|get|got|it['’]s)\s+(?:\w+ly\s+)?$", before, re.I
     ):
