@@ -439,6 +439,22 @@ def test_claim_text_drops_the_attribution_and_names_who_makes_the_claim(seed) ->
     assert wallace.text.endswith("(Ben Wallace)")
 
 
+def test_a_title_kept_apart_from_the_text_is_the_headline() -> None:
+    text = SEED_TEXT.read_text(encoding="utf-8")
+    title, body = text.split("\n", 1)
+    report = _report(body, title=title, url="https://example.com/putin")
+    assert report.article.title == title
+    assert report.summary.startswith("The headline claim rests on one anonymous source")
+    # Fetched from a page with no byline or date: said, since the page should have them.
+    assert {"no_byline", "no_date"} <= {f.code for f in report.red_flags}
+
+
+def test_forwarded_posts_get_a_step_about_where_they_came_from() -> None:
+    report = _report("Banks will freeze all accounts on Monday, a friend at the bank says.",
+                     forwarded_from="Truth Warriors Channel")
+    assert "Truth Warriors Channel" in report.next_steps[0]
+
+
 def test_short_or_sourceless_text_still_gives_a_valid_report() -> None:
     report = _report("Hello")
     assert report.sources == [] and report.rating.score >= 1

@@ -45,7 +45,9 @@ def find_sources(text: str) -> list[Source]:
 def analyze(article: Article, *, language: str = "en") -> Report:
     """The complete offline report for one article."""
     text = article.text
-    sentences = split_sentences(text)
+    # A fetched page may carry its title apart from the text; then the text has no headline.
+    title_apart = bool(article.title) and not _normal(text).startswith(_normal(article.title)[:40])
+    sentences = split_sentences(text, headline=not title_apart)
     smap = find_source_map(text, sentences)
     ids = _source_ids(smap)
     hedges, by_sentence = find_hedges(sentences)
@@ -82,41 +84,14 @@ def analyze(article: Article, *, language: str = "en") -> Report:
     )
 
 
-_ENGLISH_WORDS = {
-    "the",
-    "a",
-    "an",
-    "and",
-    "of",
-    "to",
-    "in",
-    "is",
-    "was",
-    "that",
-    "for",
-    "it",
-    "on",
-    "with",
-    "as",
-    "said",
-    "he",
-    "she",
-    "they",
-    "are",
-    "by",
-    "at",
-    "be",
-    "this",
-    "have",
-    "has",
-    "from",
-    "his",
-    "her",
-    "but",
-    "not",
-    "who",
-    "will",
-}
+_ENGLISH_WORDS = set(
+    "the a an and of to in is was that for it on with as said he she they are by at be this "
+    "have has from his her but not who will".split()
+)
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().lower()
 
 
 def _notes(text: str) -> list[str]:

@@ -151,6 +151,12 @@ def next_steps(
             f"Find the document itself ({doc_name(docs[0].name)}) and compare it with "
             "the article's figures."
         )
+    if ev.article.forwarded_from:
+        steps.insert(
+            0,
+            f"Look up where it was forwarded from ({ev.article.forwarded_from}): who "
+            "runs it, and whether it names its sources elsewhere.",
+        )
     steps = list(dict.fromkeys(steps))[:3]
     steps.append(
         "Search for the headline claim on established news sites; if no one else "

@@ -162,7 +162,7 @@ def _emotive_signals(text: str) -> list[str]:
 
 def _headline_support(ev: Evidence) -> str | None:
     """When the lede rests only on anonymous or relayed sources, the headline does too."""
-    headline = " ".join(s.text for s in ev.sentences if s.is_headline)
+    headline = " ".join(s.text for s in ev.sentences if s.is_headline) or (ev.article.title or "")
     if not headline or len(re.findall(r"[\w’']+", headline)) < 4:
         return None
     # A headline that names its source ("..., state media says") does not overclaim.

@@ -24,8 +24,11 @@ class Sentence:
     is_headline: bool = False
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """Split on lines (paragraphs), then on sentence ends; offsets index into `text`."""
+def split_sentences(text: str, *, headline: bool = True) -> list[Sentence]:
+    """Split on lines (paragraphs), then on sentence ends; offsets index into `text`.
+
+    `headline=False` when the title came apart from the text (a fetched page's metadata).
+    """
     sentences: list[Sentence] = []
     offset = 0
     paragraph = 0
@@ -54,7 +57,7 @@ def split_sentences(text: str) -> list[Sentence]:
                 )
             paragraph += 1
         offset += len(line)
-    return _mark_headline(sentences)
+    return _mark_headline(sentences) if headline else sentences
 
 
 def _mark_headline(sentences: list[Sentence]) -> list[Sentence]:
