@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, fields
+import time
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from .errors import QuotaExceededError
 from .models import Article, Report
 from .settings import Settings
+
+
+SETTINGS_TTL = 30.0  # seconds a chat's settings are cached in memory
 
 
 def utcnow() -> datetime:
@@ -195,7 +199,8 @@ def _window(now: datetime, period: str) -> tuple[datetime, datetime]:
 class Storage:
     """All database access. Create with `Storage.from_settings`, then `await init()`."""
 
-    def __init__(self, url: str, *, schema: str | None = None) -> None:
+    def __init__(self, url: str, *, schema: str | None = None,
+                 settings_ttl: float = SETTINGS_TTL) -> None:
         options: dict[str, Any] = {}
         if schema:
             options["execution_options"] = {"schema_translate_map": {None: schema}}
@@ -206,6 +211,10 @@ class Storage:
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._session = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Chat settings are read on every message and change rarely: cache them briefly.
+        # Changes made through this object are seen at once; other processes within the TTL.
+        self._settings_ttl = settings_ttl
+        self._settings_cache: dict[int, tuple[float, ChatSettings]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Storage":
@@ -256,9 +265,14 @@ class Storage:
 
     # --- bot messages and threads ---------------------------------------------
     async def link_message(self, chat_id: int, message_id: int, report_id: int, kind: str) -> None:
+        statement = self._insert(BotMessageRow).values(
+            chat_id=chat_id, message_id=message_id, report_id=report_id, kind=kind,
+            created_at=utcnow())
+        statement = statement.on_conflict_do_update(
+            index_elements=["chat_id", "message_id"],
+            set_={"report_id": report_id, "kind": kind})
         async with self._session.begin() as session:
-            await session.merge(BotMessageRow(chat_id=chat_id, message_id=message_id,
-                                              report_id=report_id, kind=kind, created_at=utcnow()))
+            await session.execute(statement)
 
     async def report_for_message(self, chat_id: int, message_id: int) -> int | None:
         async with self._session() as session:
@@ -280,11 +294,19 @@ class Storage:
 
     # --- chat settings -----------------------------------------------------------
     async def chat_settings(self, chat_id: int) -> ChatSettings:
+        cached = self._settings_cache.get(chat_id)
+        if cached is not None and time.monotonic() - cached[0] < self._settings_ttl:
+            return replace(cached[1])
         async with self._session() as session:
             row = await session.get(ChatSettingsRow, chat_id)
         if row is None:
-            return ChatSettings(chat_id=chat_id)
-        return ChatSettings(chat_id=chat_id, **{name: getattr(row, name) for name in _SETTABLE})
+            found = ChatSettings(chat_id=chat_id)
+        else:
+            found = ChatSettings(chat_id=chat_id, **{name: getattr(row, name) for name in _SETTABLE})
+        if len(self._settings_cache) > 10_000:
+            self._settings_cache.clear()
+        self._settings_cache[chat_id] = (time.monotonic(), found)
+        return replace(found)
 
     async def update_chat_settings(self, chat_id: int, **changes: Any) -> ChatSettings:
         unknown = set(changes) - _SETTABLE
@@ -299,6 +321,7 @@ class Storage:
             for name, value in changes.items():
                 setattr(row, name, value)
             row.updated_at = utcnow()
+        self._settings_cache.pop(chat_id, None)
         return await self.chat_settings(chat_id)
 
     # --- quotas ------------------------------------------------------------------
@@ -306,34 +329,35 @@ class Storage:
                             *, now: datetime | None = None) -> None:
         """Count one check for the user and the chat, or raise QuotaReached and count nothing.
 
-        All four counters go up in one transaction that is rolled back when any of them
-        passes its limit, so concurrent checks can never overshoot a quota.
+        The four counters go up in one upsert statement inside a transaction that is rolled
+        back when any of them passes its limit, so concurrent checks never overshoot a quota.
         """
         now = now or utcnow()
-        checks = [("user", user_id, "hour", limits.user_per_hour),
-                  ("user", user_id, "day", limits.user_per_day),
-                  ("chat", chat_id, "hour", limits.chat_per_hour),
-                  ("chat", chat_id, "day", limits.chat_per_day)]
+        checks = {("user", user_id, "hour"): limits.user_per_hour,
+                  ("user", user_id, "day"): limits.user_per_day,
+                  ("chat", chat_id, "hour"): limits.chat_per_hour,
+                  ("chat", chat_id, "day"): limits.chat_per_day}
+        rows = [{"scope": scope, "subject_id": subject, "period": period,
+                 "window_start": _window(now, period)[0], "count": 1}
+                for scope, subject, period in checks]
+        insert = self._insert(QuotaRow)
+        statement = insert.values(rows)
+        statement = statement.on_conflict_do_update(
+            index_elements=["scope", "subject_id", "period", "window_start"],
+            set_={"count": QuotaRow.count + 1},
+        ).returning(QuotaRow.scope, QuotaRow.subject_id, QuotaRow.period, QuotaRow.count)
         async with self._session.begin() as session:
-            for scope, subject, period, limit in checks:
-                start, end = _window(now, period)
-                count = await self._increment(session, scope, subject, period, start)
+            for scope, subject, period, count in (await session.execute(statement)).all():
+                limit = checks[(scope, subject, period)]
                 if count > limit:  # raising inside begin() rolls every increment back
-                    raise QuotaReached(scope, period, limit, end)
+                    raise QuotaReached(scope, period, limit, _window(now, period)[1])
 
-    async def _increment(self, session: Any, scope: str, subject: int, period: str,
-                         start: datetime) -> int:
+    def _insert(self, model: type[Base]) -> Any:
         if self.dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        statement = insert(QuotaRow).values(scope=scope, subject_id=subject, period=period,
-                                            window_start=start, count=1)
-        statement = statement.on_conflict_do_update(
-            index_elements=["scope", "subject_id", "period", "window_start"],
-            set_={"count": QuotaRow.count + 1},
-        ).returning(QuotaRow.count)
-        return int((await session.execute(statement)).scalar_one())
+        return insert(model)
 
     async def quota_used(self, scope: str, subject_id: int, period: str,
                          *, now: datetime | None = None) -> int:
@@ -364,6 +388,7 @@ class Storage:
 
     async def forget_chat(self, chat_id: int) -> int:
         """Delete every row about this chat: reports, threads, message links, settings, counters."""
+        self._settings_cache.pop(chat_id, None)
         async with self._session.begin() as session:
             total = 0
             for statement in (

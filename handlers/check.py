@@ -83,9 +83,13 @@ async def obtain_report(svc: Services, check_input: CheckInput, *, chat_id: int,
     """A stored report for this input, or a new one (counted against the quotas)."""
     key = cache_key(check_input)
     settings = svc.settings
-    hit = await svc.storage.cached_report(
-        key, language, analyzer="llm" if settings.llm_configured else None,
-        max_age=timedelta(days=settings.retention_days))
+    async with svc.admission:
+        hit = await svc.storage.cached_report(
+            key, language, analyzer="llm" if settings.llm_configured else None,
+            max_age=timedelta(days=settings.retention_days))
+        if hit is None:
+            await svc.storage.consume_quota(user_id, chat_id,
+                                            QuotaLimits.effective(settings, chat_settings))
     if hit is not None:
         report = _with_origin(hit.report, check_input.forwarded_from)
         article = hit.article.model_copy(update={"forwarded_from": check_input.forwarded_from})
@@ -93,9 +97,6 @@ async def obtain_report(svc: Services, check_input: CheckInput, *, chat_id: int,
         if hit.chat_id != chat_id or report is not hit.report:
             report_id = await svc.storage.save_report(chat_id, key, article, report)
         return Outcome(report_id, report, cached=True)
-
-    await svc.storage.consume_quota(user_id, chat_id,
-                                    QuotaLimits.effective(settings, chat_settings))
 
     async def make() -> tuple[Article, Report]:
         article = await load_article(check_input.source, settings,
@@ -122,7 +123,8 @@ async def run_check(update: Update, context: ContextTypes.DEFAULT_TYPE, check_in
     svc = services(context)
     chat_id = reply_to.chat_id
     async with typing(context, chat_id):
-        chat_settings = await svc.storage.chat_settings(chat_id)
+        async with svc.admission:
+            chat_settings = await svc.storage.chat_settings(chat_id)
         language = await chat_language(update, context, chat_settings)
         try:
             outcome = await obtain_report(svc, check_input, chat_id=chat_id,

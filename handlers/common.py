@@ -35,6 +35,7 @@ T = TypeVar("T")
 TELEGRAM_LIMIT = 4096
 # Fewer words than this, and no link, is a chat message rather than something to check.
 MIN_ARTICLE_WORDS = 12
+ADMISSION = 4  # concurrent pre-analysis database steps
 TYPING_EVERY = 4.5  # seconds; Telegram shows a chat action for about five
 
 
@@ -46,6 +47,9 @@ class Services:
     storage: Storage
     llm: LLMClient | None = None
     inflight: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
+    # The database steps before an analysis, a few at a time: in a burst, checks then reach
+    # the LLM in arrival order instead of all crawling through the pool together.
+    admission: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(ADMISSION))
     _publishing: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary)
 

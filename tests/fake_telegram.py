@@ -444,6 +444,9 @@ class FakeTelegram:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; with Nagle's algorithm and the client's
+            # delayed ACK that costs ~40 ms per call, which no real Bot API server adds.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:
                 pass
