@@ -280,8 +280,10 @@ def test_outlets_people_write_for_and_spokesmen_for_people() -> None:
     haines = _source(report, "Andrew Haines")
     assert haines.kind == "named_person" and report.source(haines.via).name == "BBC"
     assert haines.role == "Network Rail chief executive"
-    # "Mr Haines's spokesman" speaks for Haines: no second source.
-    assert len([s for s in report.sources if "Haines" in s.name]) == 1
+    # "Mr Haines's spokesman" speaks for Haines: his office, on record, not a second Haines.
+    spokesman = _source(report, "Haines's spokesman")
+    assert (spokesman.kind, spokesman.name) == ("named_org", "Andrew Haines's spokesman")
+    assert len([s for s in report.sources if s.kind == "named_person" and "Haines" in s.name]) == 1
     assert _source(report, "Dumfries and Galloway Council").kind == "named_org"
     both = next(c for c in report.claims if c.quote.startswith("Both Hall and Haines"))
     assert {hall.id, haines.id} <= set(both.source_ids)

@@ -160,6 +160,9 @@ QUALIFIERS = re.compile(
 
 SPOKES_HEADS = ("spokesperson", "spokesman", "spokeswoman", "representative", "press office",
                 "press officer", "statement")
+# People who speak for someone named: "lawyers for Grant", "Mr Haines's spokesman".
+SPEAKS_FOR_HEADS = SPOKES_HEADS + ("lawyer", "attorney", "solicitor", "agent", "publicist",
+                                   "legal team", "manager", "aide")
 
 # Heads of noun phrases that are texts.
 DOCUMENT_HEADS = (
@@ -218,7 +221,8 @@ OUTLET_WORDS = {
 }
 OUTLET_ROLE_WORDS = {"newspaper", "paper", "tabloid", "broadsheet", "outlet", "magazine",
                      "broadcaster", "channel", "website", "daily", "weekly", "network",
-                     "news agency", "agency", "site", "publication", "station"}
+                     "news agency", "agency", "site", "publication", "station", "newsletter",
+                     "blog", "podcast", "wire", "trade paper", "trade publication"}
 
 SOCIAL_PLATFORMS = {
     "twitter": "Twitter", "x": "X", "facebook": "Facebook", "instagram": "Instagram",
@@ -254,6 +258,8 @@ ORG_WORDS = {
     "ventures", "advisors", "advisers", "management", "stores", "retail", "airport", "port",
     "council", "treasury", "executive", "secretariat", "house", "chamber", "lab", "laboratory",
     "palace", "street", "england", "scotland", "wales", "embassy", "consulate", "regiment",
+    "pictures", "studios", "studio", "films", "entertainment", "records", "productions",
+    "games", "publishing", "publishers", "charity", "watchdog", "regulator",
 }
 TITLE_WORDS = {
     "president", "prime", "minister", "secretary", "mr", "mrs", "ms", "miss", "dr", "doctor",

@@ -538,7 +538,7 @@ def _document(phrase: str, offset: int) -> _Candidate | None:
 
 def _spokes(phrase: str, offset: int) -> _Candidate | None:
     """A spokesperson or representative speaks for the body named: the body is the source."""
-    heads = "|".join(lx.SPOKES_HEADS)
+    heads = "|".join(lx.SPEAKS_FOR_HEADS)
     after = re.search(
         rf"\b(?i:({heads})s?)\s+(?:for|of|from|at)\s+(?:the\s+)?"
         r"([A-Z][\w’'\-]*(?:\s+(?:of|for|and\s+)?[A-Z][\w’'\-]*)*)",
@@ -637,14 +637,15 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
         )
     for finder in (_analysts_at, _spokes):
         found = finder(phrase, offset)
-        if found and found.kind == "spokes_for":
+        if found and finder is _spokes:
+            # Speaking for a named body counts as that body; for a person, as their office
+            # ("Mia Grant's representative"), on record but not the person's own words.
             _, words = _strip_titles(found.name.split())
             entity = registry.resolve(" ".join(words)) or registry.resolve(words[-1])
-            if entity and entity.kind == "person":
-                return _Candidate(
-                    "named_person", name=entity.name, mention=found.mention, offset=offset
-                )
             found.kind = "named_org"
+            if entity and entity.kind == "person":
+                found.name = f"{entity.name}'s {found.role or 'representative'}"
+                return found
         if found:
             entity = registry.resolve(found.name)
             if entity and entity.kind in ("org", "unknown"):
@@ -936,13 +937,68 @@ def _role_phrase(piece: str) -> str | None:
     if any(w in _VERBISH for w in lower):
         return None
     nouns = lx.ROLE_NOUNS | set(lx.ANONYMOUS_HEADS) | lx.TITLE_WORDS | lx.ROLE_EXTRA
-    if len(words) <= 10 and any(w in nouns or _is_job_word(w) for w in lower):
+    if len(words) <= 10 and any(w in nouns or _is_job_word(w) or w in _ORG_NOUNS for w in lower):
         return _DETERMINER.sub("", cleaned)
     if len(words) <= 8 and re.match(
         r"(?:a|an|the)\s+(?:[\w’'\-]+\s+){1,3}?(?:in|at|of|for|from|with)" r"\s+(?:the\s+)?[A-Z]",
         cleaned,
     ):
         return _DETERMINER.sub("", cleaned)  # "a GP in Leeds"
+    return None
+
+
+# Lower-case nouns that describe an organisation in apposition: "Full Fact, the charity".
+_ORG_NOUNS = (
+    lx.INSTITUTION_HEADS
+    | {
+        "charity",
+        "watchdog",
+        "regulator",
+        "body",
+        "nonprofit",
+        "non-profit",
+        "startup",
+        "think-tank",
+        "fact-checker",
+        "organisation",
+        "organization",
+        "provider",
+        "operator",
+        "manufacturer",
+        "retailer",
+        "chain",
+        "developer",
+        "platform",
+        "lender",
+        "broker",
+        "insurer",
+        "pollster",
+    }
+) - {"party"}
+_OUTLET_NOUNS = {
+    "newspaper",
+    "paper",
+    "tabloid",
+    "broadsheet",
+    "magazine",
+    "broadcaster",
+    "website",
+    "newsletter",
+    "news agency",
+    "wire service",
+    "channel",
+}
+
+
+def _role_kind(role: str | None) -> str | None:
+    """What an appositive says the speaker is: 'the UK fact-checking charity' -> named_org."""
+    if not role:
+        return None
+    last = re.findall(r"[a-z\-]+", role.lower().split(" at ")[0].split(" of ")[0])
+    if last and last[-1] in _OUTLET_NOUNS:
+        return "outlet"
+    if last and last[-1] in _ORG_NOUNS:
+        return "named_org"
     return None
 
 
@@ -1056,24 +1112,16 @@ _AMAZED = re.compile(
 )
 _READ = re.compile(r"\bread(?=\s*:|\s*[\"“‘])")  # "A statement from the council read: ..."
 _RESEARCH = re.compile(r"\b(?:" + "|".join(re.escape(v) for v in lx.RESEARCH_VERBS) + r")\b")
-_PUBLIC_DOCUMENTS = {
-    "notice",
-    "filing",
-    "report",
-    "release",
-    "submission",
-    "judgment",
-    "ruling",
-    "notification",
-    "bulletin",
-    "advisory",
-    "paper",
-    "study",
-}
+_PUBLIC_DOCUMENTS = set(
+    "papers documents filings notice filing report release submission judgment ruling "
+    "notification bulletin advisory paper study".split()
+)
 _WRITTEN = re.compile(
-    r"\b(?:in|via)\s+(?:an?|the|his|her|their|its)\s+(?P<doc>(?:[\w\-]+\s+){0,2}?"
+    r"\b(?:in|via)\s+(?:(?:an?|the|his|her|their|its)\s+|(?=court\s|legal\s|regulatory\s))"
+    r"(?P<doc>(?:[\w\-]+\s+){0,2}?"
     r"(?:memo|memorandum|letter|email|e-mail|note|blog post|filing|submission|newsletter|"
-    r"notice|press release|report|judgment|ruling|bulletin|advisory|paper|study))\b",
+    r"notice|press release|report|judgment|ruling|bulletin|advisory|paper|study|papers|"
+    r"documents|filings))\b",
     re.I,
 )
 _SEEN_BY = re.compile(
@@ -1399,6 +1447,7 @@ class SourceFinder:
                 continue
             if subject[2] and not cand.role and cand.kind in ("named_person", "named_org"):
                 cand.role = subject[2]
+                cand.kind = _role_kind(subject[2]) or cand.kind
             self._published_in(cand, sentence)
             key = self._resolve(cand, sentence)
             if not key:
