@@ -134,6 +134,7 @@ class FakeTelegram:
         self.members: dict[tuple[int, int], str] = {}
         self.commands: list[dict[str, Any]] = []
         self.webhook_deleted = 0
+        self.webhook: dict[str, Any] | None = None
         self._failures: dict[str, deque[tuple[int, dict[str, Any]]]] = {}
         self._next_update = itertools.count(1)
         self._next_message: dict[int, itertools.count] = {}
@@ -330,6 +331,10 @@ class FakeTelegram:
 
     def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
         self.webhook_deleted += 1
+        return True
+
+    def _api_setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = {"url": params.get("url"), "secret_token": params.get("secret_token")}
         return True
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> bool:

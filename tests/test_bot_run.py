@@ -74,3 +74,57 @@ def test_language_falls_back_to_english_for_the_bots_own_words() -> None:
     assert t("pt", "btn_claims") == "Claims"
     assert resolve_language("de", "ru") == "de"
     assert resolve_language(None, None, "en") == "en"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_webhook_mode_registers_the_url_and_checks_the_secret_header(tmp_path) -> None:
+    import asyncio
+    import json
+    import time
+
+    import httpx
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/hook/credbot"
+    with FakeTelegram() as tg:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TELEGRAM_BOT_TOKEN": tg.token,
+               "TELEGRAM_API_BASE_URL": tg.base_url, "TELEGRAM_WEBHOOK_SECRET": "s3cret-header",
+               "CREDBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
+        bot = subprocess.Popen([sys.executable, "-m", "bot", "run", "--webhook-url", url,
+                                "--listen", "127.0.0.1", "--port", str(port)],
+                               cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+        try:
+            await tg.wait_for("setMyCommands", timeout=20)
+            await tg.wait_for("setWebhook", timeout=20)
+            assert tg.webhook == {"url": url, "secret_token": "s3cret-header"}
+            alice = tg.user(1, "Alice")
+            update = {"update_id": 1, "message": tg.message(tg.private_chat(alice), alice,
+                                                               "/privacy", push=False)}
+            async with httpx.AsyncClient() as client:
+                deadline = time.monotonic() + 10
+                while True:  # the listener comes up just after setWebhook
+                    try:
+                        wrong = await client.post(url, json=update, headers={
+                            "X-Telegram-Bot-Api-Secret-Token": "wrong"})
+                        break
+                    except httpx.ConnectError:
+                        assert time.monotonic() < deadline
+                        await asyncio.sleep(0.05)
+                right = await client.post(url, content=json.dumps(update), headers={
+                    "X-Telegram-Bot-Api-Secret-Token": "s3cret-header",
+                    "Content-Type": "application/json"})
+            [answer] = await tg.wait_for("sendMessage", chat_id=1, timeout=10)
+        finally:
+            bot.terminate()
+            bot.wait(timeout=15)
+    assert wrong.status_code == 403
+    assert right.status_code == 200
+    assert "What I store" in answer.params["text"]
+    assert len(tg.calls_of("sendMessage")) == 1  # the update with the wrong secret was dropped
