@@ -68,20 +68,8 @@ def _is_assertion(sentence: Sentence, ev: Evidence) -> bool:
         return False
     first = re.findall(r"[\w’']+", text)[0].lower()
     return first not in {
-        "please",
-        "share",
-        "do",
-        "don’t",
-        "don't",
-        "read",
-        "click",
-        "follow",
-        "subscribe",
-        "forward",
-        "send",
-        "tell",
-        "stop",
-        "check",
+        "please", "share", "do", "don’t", "don't", "read", "click", "follow", "subscribe",
+        "forward", "send", "tell", "stop", "check",
     }
 
 

@@ -94,7 +94,7 @@ def red_flags(ev: Evidence, sources: list[Source], claims: list[Claim]) -> list[
     if studies:
         add(
             "unidentified_study",
-            "A study or report is cited without its name, authors or " "publisher.",
+            "A study or report is cited without its name, authors or publisher.",
         )
     if len(sources) == 1 and len(claims) >= 3:
         add("single_source", f"Everything rests on one source: {sources[0].name}.")
@@ -123,34 +123,17 @@ def red_flags(ev: Evidence, sources: list[Source], claims: list[Claim]) -> list[
     return flags
 
 
+# Capitalised words that are names, not shouting.
+_ACRONYMS = set(
+    "BBC CNN NATO NHS USA ONS CEO EU UK US FBI CIA KGB UN WHO GDP COVID AFP NASA ITV ESPN TMZ "
+    "IMF ECB AI LSEG MP MPS SNP DUP ANC".split()
+)
+
+
 def _emotive_signals(text: str) -> list[str]:
+    """Shouting, stacked punctuation, emoji and loaded words, each listed once."""
     signals: list[str] = []
-    caps = [
-        w
-        for w in re.findall(r"\b[A-Z]{3,}\b", text)
-        if w
-        not in {
-            "BBC",
-            "CNN",
-            "NATO",
-            "NHS",
-            "USA",
-            "ONS",
-            "CEO",
-            "EU",
-            "UK",
-            "US",
-            "FBI",
-            "CIA",
-            "KGB",
-            "UN",
-            "WHO",
-            "GDP",
-            "COVID",
-            "AFP",
-            "NASA",
-        }
-    ]
+    caps = [w for w in re.findall(r"\b[A-Z]{3,}\b", text) if w not in _ACRONYMS]
     if len(caps) >= 2:
         signals.append("capitals (" + ", ".join(dict.fromkeys(caps[:3])) + ")")
     if re.search(r"!{2,}|[!?]{3,}", text):
@@ -159,8 +142,6 @@ def _emotive_signals(text: str) -> list[str]:
         signals.append("emoji")
     words = list(dict.fromkeys(m.group(0).lower() for m in lx.EMOTIVE_WORDS.finditer(text)))
     signals.extend(f"“{w}”" for w in words[:3])
-    if len(words) >= 2 and not signals[: -len(words[:3])]:
-        pass
     return signals
 
 

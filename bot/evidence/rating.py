@@ -24,13 +24,8 @@ _FLAG_WEIGHTS = {
 
 
 _SOURCING_FLAGS = {
-    "anonymous_sourcing",
-    "relayed_report",
-    "headline_not_supported",
-    "single_source",
-    "vague_authority",
-    "unidentified_study",
-    "unsourced_claims",
+    "anonymous_sourcing", "relayed_report", "headline_not_supported", "single_source",
+    "vague_authority", "unidentified_study", "unsourced_claims",
 }
 
 

@@ -50,46 +50,15 @@ _DETERMINER = re.compile(
 _CAP_TOKEN = re.compile(r"[A-Z][\w’'.\-]*|[A-Z]{2,}")
 _WORD = re.compile(r"[\w’'\-.]+|[^\w\s]")
 _CONNECTORS = {
-    "of",
-    "for",
-    "de",
-    "la",
-    "le",
-    "van",
-    "von",
-    "der",
-    "den",
-    "al",
-    "bin",
-    "du",
-    "da",
-    "di",
-    "del",
-    "and",
+    "of", "for", "de", "la", "le", "van", "von", "der", "den", "al", "bin", "du", "da", "di",
+    "del", "and",
 }
 
 
 _INVERTIBLE = {
-    "said",
-    "says",
-    "added",
-    "adds",
-    "wrote",
-    "writes",
-    "claimed",
-    "warned",
-    "explained",
-    "noted",
-    "insisted",
-    "argued",
-    "admitted",
-    "confirmed",
-    "stated",
-    "continued",
-    "recalled",
-    "suggested",
-    "cautioned",
-    "stressed",
+    "said", "says", "added", "adds", "wrote", "writes", "claimed", "warned", "explained", "noted",
+    "insisted", "argued", "admitted", "confirmed", "stated", "continued", "recalled", "suggested",
+    "cautioned", "stressed",
 }
 
 
@@ -329,20 +298,8 @@ _INSTITUTION = re.compile(
 )
 # Heads that stand for "the organisation just named", whatever its name says.
 _GENERIC_ORG_HEADS = {
-    "company",
-    "firm",
-    "group",
-    "club",
-    "airline",
-    "carrier",
-    "insurer",
-    "bank",
-    "charity",
-    "trust",
-    "union",
-    "party",
-    "school",
-    "hospital",
+    "company", "firm", "group", "club", "airline", "carrier", "insurer", "bank", "charity",
+    "trust", "union", "party", "school", "hospital",
 }
 
 
@@ -391,15 +348,7 @@ def _anonymous(phrase: str, offset: int) -> _Candidate | None:
     ):
         return None  # "Berwick analysts": a named body, handled elsewhere
     indefinite = bool(before) and before[0] in {
-        "a",
-        "an",
-        "one",
-        "two",
-        "three",
-        "several",
-        "some",
-        "another",
-        "the",
+        "a", "an", "one", "two", "three", "several", "some", "another", "the",
     }
     if (
         head in lx.NEEDS_QUALIFIER
@@ -418,28 +367,9 @@ def _anonymous(phrase: str, offset: int) -> _Candidate | None:
         for w in before
         if w
         not in {
-            "a",
-            "an",
-            "the",
-            "one",
-            "two",
-            "some",
-            "several",
-            "many",
-            "other",
-            "senior",
-            "top",
-            "leading",
-            "former",
-            "british",
-            "american",
-            "western",
-            "his",
-            "her",
-            "their",
-            "its",
-            "now",
-            "also",
+            "a", "an", "the", "one", "two", "some", "several", "many", "other", "senior", "top",
+            "leading", "former", "british", "american", "western", "his", "her", "their", "its",
+            "now", "also",
         }
     )
     definite = bool(before) and before[0] == "the" or lower[0] == "one" and "of" in lower[1:3]
@@ -604,14 +534,8 @@ def classify(phrase: str, offset: int, registry: _Registry) -> _Candidate | None
     if low in lx.PRONOUNS_PLURAL or low in {"it", "we", "i", "you", "this", "that"}:
         return None
     if low in {
-        "police",
-        "the police",
-        "prosecutors",
-        "the prosecution",
-        "the government",
-        "ministers",
-        "the army",
-        "the military",
+        "police", "the police", "prosecutors", "the prosecution", "the government", "ministers",
+        "the army", "the military",
     }:
         name = _DETERMINER.sub("", phrase)
         return _Candidate(
@@ -843,59 +767,13 @@ _AGE = re.compile(r"^(?:aged\s+)?\d{1,3}(?:\s*years?\s+old)?$", re.I)
 # A lower-case participle opens an aside: "released on Monday", "speaking to reporters".
 _PARTICIPLE_ASIDE = re.compile(r"^[a-z][a-z\-]*(?:ed|ing)\b(?!\s+(?:that|to)\b)")
 _VERBISH = {
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "been",
-    "being",
-    "would",
-    "will",
-    "has",
-    "have",
-    "had",
-    "could",
-    "can",
-    "may",
-    "might",
-    "should",
-    "must",
-    "did",
-    "does",
-    "do",
-    "said",
-    "says",
-    "told",
-    "if",
-    "because",
-    "than",
-    "when",
-    "while",
-    "not",
-    "no",
+    "is", "are", "was", "were", "be", "been", "being", "would", "will", "has", "have", "had",
+    "could", "can", "may", "might", "should", "must", "did", "does", "do", "said", "says", "told",
+    "if", "because", "than", "when", "while", "not", "no",
 }
 _PREPOSITIONS = {
-    "of",
-    "at",
-    "for",
-    "in",
-    "on",
-    "with",
-    "to",
-    "from",
-    "by",
-    "a",
-    "an",
-    "as",
-    "after",
-    "before",
-    "over",
-    "under",
-    "about",
-    "into",
-    "during",
-    "since",
+    "of", "at", "for", "in", "on", "with", "to", "from", "by", "a", "an", "as", "after", "before",
+    "over", "under", "about", "into", "during", "since",
 }
 _RELATIVE_TAIL = re.compile(r"\s+(?:who|which|that|whose|whom)\b.*$", re.I | re.S)
 
@@ -951,42 +829,15 @@ def _role_phrase(piece: str) -> str | None:
 _ORG_NOUNS = (
     lx.INSTITUTION_HEADS
     | {
-        "charity",
-        "watchdog",
-        "regulator",
-        "body",
-        "nonprofit",
-        "non-profit",
-        "startup",
-        "think-tank",
-        "fact-checker",
-        "organisation",
-        "organization",
-        "provider",
-        "operator",
-        "manufacturer",
-        "retailer",
-        "chain",
-        "developer",
-        "platform",
-        "lender",
-        "broker",
-        "insurer",
-        "pollster",
+        "charity", "watchdog", "regulator", "body", "nonprofit", "non-profit", "startup",
+        "think-tank", "fact-checker", "organisation", "organization", "provider", "operator",
+        "manufacturer", "retailer", "chain", "developer", "platform", "lender", "broker",
+        "insurer", "pollster",
     }
 ) - {"party"}
 _OUTLET_NOUNS = {
-    "newspaper",
-    "paper",
-    "tabloid",
-    "broadsheet",
-    "magazine",
-    "broadcaster",
-    "website",
-    "newsletter",
-    "news agency",
-    "wire service",
-    "channel",
+    "newspaper", "paper", "tabloid", "broadsheet", "magazine", "broadcaster", "website",
+    "newsletter", "news agency", "wire service", "channel",
 }
 
 
@@ -1073,17 +924,7 @@ def _looks_like_subject(phrase: str) -> bool:
     if first in lx.PRONOUNS_PERSON | {"they", "it", "we", "i", "you", "that", "this"}:
         return False
     return words[0][:1].isupper() or first in {
-        "a",
-        "an",
-        "the",
-        "one",
-        "two",
-        "three",
-        "some",
-        "several",
-        "another",
-        "his",
-        "her",
+        "a", "an", "the", "one", "two", "three", "some", "several", "another", "his", "her",
         "their",
     }
 
@@ -1262,10 +1103,7 @@ class SourceFinder:
         if cand.kind == "coref_anon":
             for key in reversed(self.anonymous_keys):
                 if self.result.sources[key].head == cand.head or cand.head in {
-                    "source",
-                    "people",
-                    "person",
-                    "one",
+                    "source", "people", "person", "one",
                 }:
                     return key
             if cand.head in {"source", "sources", "insider", "person", "people", "one"}:
@@ -1295,11 +1133,7 @@ class SourceFinder:
                     return key
             cand.kind = "document"
             if re.match(r"(?:the\s+)?minutes\b", cand.name, re.I) or cand.head in {
-                "minutes",
-                "records",
-                "documents",
-                "filing",
-                "filings",
+                "minutes", "records", "documents", "filing", "filings",
             }:
                 cand.identified = True
             return self._add(cand, sentence)
