@@ -45,10 +45,8 @@ _TRAILING_AUX = re.compile(
 _HEARSAY_ADVERBS = re.compile(r"\b(?:reportedly|allegedly|rumou?red)\s*$", re.I)
 _RELATIVE_START = re.compile(r"^(?:who|which|that|whose|whom|where|and|or)\b", re.I)
 _DETERMINER = re.compile(
-    r"^(?:the|a|an|one|two|three|several|some|many|other|another|" r"his|her|their|its)\s+", re.I
+    r"^(?:the|a|an|one|two|three|several|some|many|other|another|his|her|their|its)\s+", re.I
 )
-_CAP_TOKEN = re.compile(r"[A-Z][\w’'.\-]*|[A-Z]{2,}")
-_WORD = re.compile(r"[\w’'\-.]+|[^\w\s]")
 _CONNECTORS = {
     "of", "for", "de", "la", "le", "van", "von", "der", "den", "al", "bin", "du", "da", "di",
     "del", "and",
@@ -422,7 +420,7 @@ def _document(phrase: str, offset: int) -> _Candidate | None:
     span_offset = offset + (start_match.start() if start_match else 0)
     # Trim to the noun phrase: drop a leading clause ("The plan follows the ...").
     verbish = re.search(
-        r".*\b(?:follows|followed|cites|cited|from|in|after|by|of|to|on)\s+" r"(?=(?:the|a|an)\b)",
+        r".*\b(?:follows|followed|cites|cited|from|in|after|by|of|to|on)\s+(?=(?:the|a|an)\b)",
         span,
         flags=re.I,
     )
@@ -735,7 +733,7 @@ def _name_in_tail(phrase: str, head: str, runs: list[tuple[int, int, str]]) -> b
     between = phrase[position.end() : runs[0][0]]
     return bool(
         re.search(
-            r"\b(?:at|for|of|in|from|with|who|that|which|whose|close to|" r"familiar with)\b",
+            r"\b(?:at|for|of|in|from|with|who|that|which|whose|close to|familiar with)\b",
             between,
             flags=re.I,
         )
@@ -818,7 +816,7 @@ def _role_phrase(piece: str) -> str | None:
     if len(words) <= 10 and any(w in nouns or _is_job_word(w) or w in _ORG_NOUNS for w in lower):
         return _DETERMINER.sub("", cleaned)
     if len(words) <= 8 and re.match(
-        r"(?:a|an|the)\s+(?:[\w’'\-]+\s+){1,3}?(?:in|at|of|for|from|with)" r"\s+(?:the\s+)?[A-Z]",
+        r"(?:a|an|the)\s+(?:[\w’'\-]+\s+){1,3}?(?:in|at|of|for|from|with)\s+(?:the\s+)?[A-Z]",
         cleaned,
     ):
         return _DETERMINER.sub("", cleaned)  # "a GP in Leeds"
@@ -970,7 +968,7 @@ _SEEN_BY = re.compile(
     r"\s+(?:by\s+)?((?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)"
 )
 _FOR_OUTLET = re.compile(
-    r"\b(?:for|commissioned by)\s+((?:[Tt]he\s+)?[A-Z][\w’'\-]*" r"(?:\s+[A-Z][\w’'\-]*)*)"
+    r"\b(?:for|commissioned by)\s+((?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)"
 )
 _CITING = re.compile(r",?\s+(?:citing|quoting|based on)\s+", re.I)
 _PUBLISHED_IN = re.compile(
@@ -1622,7 +1620,7 @@ def _display_name(cand: _Candidate) -> str:
     name = cand.name.strip(" ,.‘’'\"“”")
     if cand.kind == "anonymous":
         name = re.sub(
-            r"^(?:the|a|an|another|one|some|several|many|with|his|her|their|its)\s+" r"(?!of\b)",
+            r"^(?:the|a|an|another|one|some|several|many|with|his|her|their|its)\s+(?!of\b)",
             "",
             name,
             flags=re.I,
