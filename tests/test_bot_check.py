@@ -8,12 +8,10 @@ concurrency between chats.
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 
 from tests.conftest import SEED_TEXT
-from tests.fake_llm import FakeLLM, delay, error, reply
 from tests.fake_telegram import FakeTelegram, RunningBot, bot_settings, parse_html
 
 SEED = SEED_TEXT.read_text(encoding="utf-8")

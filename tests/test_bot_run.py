@@ -6,12 +6,10 @@ import logging
 import subprocess
 import sys
 
-import pytest
-
 from bot.app import COMMANDS, run_bot
 from bot.i18n import MESSAGES, SUPPORTED, resolve_language, t
-from tests.conftest import REPO, SEED_TEXT
-from tests.fake_telegram import FakeTelegram, RunningBot, bot_settings, parse_html
+from tests.conftest import SEED_TEXT
+from tests.fake_telegram import FakeTelegram, RunningBot, bot_settings
 
 SEED = SEED_TEXT.read_text(encoding="utf-8")
 
