@@ -10,9 +10,10 @@ phrases — never any particular article. NLP libraries were weighed: spaCy and 
 model downloads, NLTK's taggers need data packages; none would tell "a security source told
 the Mirror" from "the Mirror" on its own, so the gain is small against a new download step.
 
-Layout: `segment` (sentences with offsets), `sources` (who says what, coreference, via
-chains), `hedges`, `claims`, `flags`, `rating`, `advice` (summary and next steps), with the
-word lists in `lexicon`.
+Layout: `segment` (sentences with offsets); who says what in `sources` (the walk over the
+sentences, coreference, via chains), `subjects` (where the speaker is), `phrases` (what the
+speaker is) and `names` (capitalised runs, titles, the name registry); then `hedges`,
+`claims`, `flags`, `rating` and `advice` (summary and next steps); word lists in `lexicon`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,235 @@
+"""Where the speaker is in a sentence: left of the verb past asides, or after an inverted
+one ("..., said one of the people"), with a role found in apposition.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import lexicon as lx
+from .names import cap_sequences, is_job_word, split_titles
+from .phrases import COMMON_NOUNS, DETERMINER, clean_phrase
+from .segment import Sentence
+
+
+_HEARSAY_ADVERBS = re.compile(r"\b(?:reportedly|allegedly|rumou?red)\s*$", re.I)
+
+
+_RELATIVE_START = re.compile(r"^(?:who|which|that|whose|whom|where|and|or)\b", re.I)
+
+
+FINITE_SPEECH = re.compile(
+    r"\b(?:said|says|told|added|warned|wrote|confirmed|announced|"
+    r"insisted|stated|argued|explained|urged)\b"
+)
+
+
+# "Jade Morris, 31, from Bootle, said": where someone is from is an aside.
+_ORIGIN = re.compile(r"^(?:from|of|in)\s+(?:the\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*){0,3}$")
+
+
+_PARTY_TAG = re.compile(r"^[RDI]-[A-Z][A-Za-z.]*\.?$")  # "Sen. Marco Rubio, R-Fla., said"
+
+
+_AGE = re.compile(r"^(?:aged\s+)?\d{1,3}(?:\s*years?\s+old)?$", re.I)
+
+
+# A lower-case participle opens an aside: "released on Monday", "speaking to reporters".
+_PARTICIPLE_ASIDE = re.compile(r"^[a-z][a-z\-]*(?:ed|ing)\b(?!\s+(?:that|to)\b)")
+
+
+_VERBISH = {
+    "is", "are", "was", "were", "be", "been", "being", "would", "will", "has", "have", "had",
+    "could", "can", "may", "might", "should", "must", "did", "does", "do", "said", "says", "told",
+    "if", "because", "than", "when", "while", "not", "no",
+}
+
+
+_PREPOSITIONS = {
+    "of", "at", "for", "in", "on", "with", "to", "from", "by", "a", "an", "as", "after", "before",
+    "over", "under", "about", "into", "during", "since",
+}
+
+
+_RELATIVE_TAIL = re.compile(r"\s+(?:who|which|that|whose|whom)\b.*$", re.I | re.S)
+
+
+def _bare_name(piece: str) -> bool:
+    """'Councillor Priya Shah', 'Library user Frank Devlin': a name, a role at most before it."""
+    cleaned, _ = clean_phrase(piece, 0)
+    words = cleaned.split()
+    if (
+        not words
+        or len(words) > 8
+        or any(w.lower().strip(",") in _VERBISH | _PREPOSITIONS for w in words)
+    ):
+        return False
+    runs = cap_sequences(cleaned)
+    if not runs or runs[-1][1] < len(cleaned.rstrip(" .")) - 1:
+        return False
+    _, name_words = split_titles(runs[-1][2].split())
+    return (
+        bool(name_words)
+        and name_words[0].lower() not in lx.STOP_CAPS
+        and not (len(name_words) == 1 and name_words[0].lower() in COMMON_NOUNS)
+    )
+
+
+def _role_phrase(piece: str) -> str | None:
+    """'a cardiologist at King's College London who was not involved': the role, cleaned."""
+    cleaned = piece.strip(" ,;:—–‘’'\"“”()")
+    cleaned = _RELATIVE_TAIL.sub("", cleaned).strip(" ,")
+    words = cleaned.split()
+    if (
+        not words
+        or len(words) > 12
+        or words[0][0].isupper()
+        and words[0].lower() not in {"the", "a", "an", "his", "her", "its", "their"}
+    ):
+        return None
+    lower = [w.lower().strip(",.’'s") for w in words]
+    if any(w in _VERBISH for w in lower):
+        return None
+    nouns = lx.ROLE_NOUNS | set(lx.ANONYMOUS_HEADS) | lx.TITLE_WORDS | lx.ROLE_EXTRA
+    if len(words) <= 10 and any(w in nouns or is_job_word(w) or w in _ORG_NOUNS for w in lower):
+        return DETERMINER.sub("", cleaned)
+    if len(words) <= 8 and re.match(
+        r"(?:a|an|the)\s+(?:[\w’'\-]+\s+){1,3}?(?:in|at|of|for|from|with)\s+(?:the\s+)?[A-Z]",
+        cleaned,
+    ):
+        return DETERMINER.sub("", cleaned)  # "a GP in Leeds"
+    return None
+
+
+# Lower-case nouns that describe an organisation in apposition: "Full Fact, the charity".
+_ORG_NOUNS = (
+    lx.INSTITUTION_HEADS
+    | {
+        "charity", "watchdog", "regulator", "body", "nonprofit", "non-profit", "startup",
+        "think-tank", "fact-checker", "organisation", "organization", "provider", "operator",
+        "manufacturer", "retailer", "chain", "developer", "platform", "lender", "broker",
+        "insurer", "pollster",
+    }
+) - {"party"}
+
+
+_OUTLET_NOUNS = {
+    "newspaper", "paper", "tabloid", "broadsheet", "magazine", "broadcaster", "website",
+    "newsletter", "news agency", "wire service", "channel",
+}
+
+
+def role_kind(role: str | None) -> str | None:
+    """What an appositive says the speaker is: 'the UK fact-checking charity' -> named_org."""
+    if not role:
+        return None
+    last = re.findall(r"[a-z\-]+", role.lower().split(" at ")[0].split(" of ")[0])
+    if last and last[-1] in _OUTLET_NOUNS:
+        return "outlet"
+    if last and last[-1] in _ORG_NOUNS:
+        return "named_org"
+    return None
+
+
+def subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str | None] | None:
+    """The subject phrase left of a verb, and a role found in apposition.
+
+    Takes the last comma-segment that is not an aside (a relative clause, an age, a
+    participle); "Marta Ruiz, chief economist at X, said" gives Marta Ruiz with that role.
+    """
+    # A subject sits close to its verb; a window keeps very long sentences linear.
+    base = max(0, verb_start - 300)
+    left = sentence.text[base:verb_start]
+    left = re.sub(
+        r"\s+(?:polled|surveyed|quoted|cited|interviewed|contacted)\s+by\s+"
+        r"(?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*(?=(?:\s+\w+)?\s*$)",
+        lambda m: " " * len(m.group(0)),
+        left,
+    )
+    if _HEARSAY_ADVERBS.search(left.rstrip()) or re.search(
+        r"\b(?:reportedly|allegedly)\s+(?:\w+\s+){0,1}$", left
+    ):
+        return None
+    bounds = [m.end() for m in re.finditer(r"[,;:—–]\s*|[’”\"]\s+|\(\s*|\)\s*", left)]
+    segments: list[tuple[int, int]] = []
+    previous = 0
+    for bound in bounds:
+        segments.append((previous, bound))
+        previous = bound
+    segments.append((previous, len(left)))
+    pieces = [(start, end, left[start:end]) for start, end in segments]
+    # A parenthesis is an aside ("The senator (D-Calif.) said"), never the subject.
+    pieces = [
+        p
+        for p in pieces
+        if p[2].strip(" ,;:—–‘’'\"“”()")
+        and not (left[: p[0]].rstrip().endswith("(") and p[2].rstrip().endswith(")"))
+    ]
+    for i in range(len(pieces) - 1, -1, -1):
+        start, _, piece = pieces[i]
+        cleaned = piece.strip(" ,;:—–‘’'\"“”()")
+        if (
+            _RELATIVE_START.match(cleaned)
+            or _AGE.match(cleaned)
+            or _PARTY_TAG.match(cleaned)
+            or (_ORIGIN.match(cleaned) and i > 0)
+        ) or (_PARTICIPLE_ASIDE.match(cleaned) and i > 0):
+            continue
+        if FINITE_SPEECH.search(_RELATIVE_TAIL.sub("", cleaned)):
+            return None  # "X said ... and called for": X was taken at the first verb
+        if i > 0 and not _bare_name(piece) and _bare_name(pieces[i - 1][2]):
+            role = _role_phrase(piece)
+            if role:
+                return pieces[i - 1][2], sentence.start + base + pieces[i - 1][0], role
+        at_start = i == 1 and base == 0
+        if i > 0 and _bare_name(piece) and (at_start or _only_connector(pieces[: i - 1])):
+            role = _role_phrase(pieces[i - 1][2])
+            return piece, sentence.start + base + start, role
+        return piece, sentence.start + base + start, None
+    return None
+
+
+def _only_connector(pieces: list[tuple[int, int, str]]) -> bool:
+    return all(not clean_phrase(p[2], 0)[0] for p in pieces)
+
+
+def looks_like_subject(phrase: str) -> bool:
+    """'one of the people', 'Commerce Secretary X' - not 'she rushed Oliver to hospital'."""
+    words = phrase.split()
+    if not words:
+        return False
+    first = words[0].lower()
+    if first in lx.PRONOUNS_PERSON | {"they", "it", "we", "i", "you", "that", "this"}:
+        return False
+    return words[0][:1].isupper() or first in {
+        "a", "an", "the", "one", "two", "three", "some", "several", "another", "his", "her",
+        "their",
+    }
+
+
+def subject_after(sentence: Sentence, verb_end: int) -> tuple[str, int] | None:
+    """Inverted attribution: '..., said one of the people, who ...'.
+
+    Stops before a trailing place or time: 'said Commerce Secretary Gina Raimondo at a hearing'.
+    """
+    right = sentence.text[verb_end:]
+    match = re.match(
+        r"\s*((?:(?!\s+(?:at|in|on|during|after|before|when|while|to|as|in an?)\s+"
+        r"(?:a|an|the|his|her|their|its|[a-z]|\d))[^,.;:!?])+)",
+        right,
+    )
+    if not match:
+        return None
+    return match.group(1), sentence.start + verb_end + match.start(1)
+
+
+def noun_phrase_after(sentence: Sentence, end: int) -> tuple[str, int] | None:
+    right = sentence.text[end:]
+    match = re.match(
+        r"([^,.;:!?()]+?)(?=\s+(?:that|who|which|on|last|this|as|when|after|"
+        r"before|published|released|issued|(?:in|at)\s+(?![A-Z]))\b|[,.;:!?()]|$)",
+        right,
+    )
+    if not match:
+        return None
+    return match.group(1), sentence.start + end + match.start(1)
