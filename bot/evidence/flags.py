@@ -57,7 +57,7 @@ def red_flags(ev: Evidence, sources: list[Source], claims: list[Claim]) -> list[
     # Citing another outlet in passing ("TMZ first reported the lawsuit") is normal; the flag
     # is for stories whose lede, or most of whose claims, are someone else's reporting.
     lede_quotes = {s.text for s in [s for s in ev.sentences if not s.is_headline][:2]}
-    lede_relayed = any(c.quote in lede_quotes for c in outlet_claims)
+    lede_relayed = any(c.quote in lede_quotes or c.hedges for c in outlet_claims)
     if relayed or lede_relayed or (outlet_claims and len(outlet_claims) * 2 >= len(claims)):
         outlets = sorted({s.name for s in by_kind.get("outlet", [])})
         add(

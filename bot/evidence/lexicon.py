@@ -171,7 +171,8 @@ DOCUMENT_HEADS = (
     "document", "filing", "filings", "memo", "letter", "records", "findings", "trial",
     "investigation", "inquiry", "dossier", "briefing", "guidance", "figures", "budget",
     "proposals", "white paper", "manifesto", "ruling", "judgment", "indictment", "lawsuit",
-    "transcript", "forecast", "forecasts", "accounts", "evaluation",
+    "transcript", "forecast", "forecasts", "accounts", "evaluation", "consensus", "estimates",
+    "projections", "index", "rankings", "league table", "census", "database", "dataset",
 )
 STUDY_HEADS = {"study", "studies", "research", "survey", "analysis", "paper", "trial", "poll",
                "findings", "report"}
@@ -259,7 +260,7 @@ ORG_WORDS = {
     "council", "treasury", "executive", "secretariat", "house", "chamber", "lab", "laboratory",
     "palace", "street", "england", "scotland", "wales", "embassy", "consulate", "regiment",
     "pictures", "studios", "studio", "films", "entertainment", "records", "productions",
-    "games", "publishing", "publishers", "charity", "watchdog", "regulator",
+    "games", "publishing", "publishers", "charity", "watchdog", "regulator", "staff",
 }
 TITLE_WORDS = {
     "president", "prime", "minister", "secretary", "mr", "mrs", "ms", "miss", "dr", "doctor",
@@ -342,7 +343,7 @@ STOP_CAPS = {
 RUMOUR_HEDGES = (
     r"rumou?red", r"rumou?rs?", r"reportedly", r"allegedly", r"alleged", r"purportedly",
     r"(?:is|are|was|were|it['’]s|it is)\s+said\s+to\s+be", r"said\s+to\s+be", r"speculation",
-    r"(?:not\s+)?(?:thought|believed|understood)\s+to\s+be",
+    r"(?:not\s+)?(?:thought|believed|understood)\s+to\s+be", r"it\s+is\s+thought",
     r"speculated", r"unconfirmed", r"unverified", r"claims?", r"claimed", r"claiming",
     r"is\s+understood\s+to", r"it\s+is\s+understood", r"tipped\s+to", r"linked\s+with",
     r"according\s+to\s+(?:media\s+|press\s+|unconfirmed\s+)?reports",
@@ -351,7 +352,8 @@ RUMOUR_HEDGES = (
     r"believed\s+to", r"thought\s+to\s+be", r"whispers?", r"gossip",
 )
 UNCERTAINTY_HEDGES = (
-    r"(?:could|may|might)\s+(?:have\s+been\s+|have\s+|be\s+|not\s+)?[a-z]+", r"possibly",
+    r"(?:could|may|might)\s+(?:not\s+)?(?:have\s+been\s+|have\s+|be\s+)?(?:[a-z]+ly\s+)?[a-z]+",
+    r"possibly",
     r"potentially", r"perhaps", r"apparently", r"appear(?:s|ed)?\s+to(?:\s+be)?",
     r"seem(?:s|ed)?\s+to(?:\s+be)?", r"unclear",
     r"(?:more|most)\s+likely", r"likely\s+to", r"expected\s+to", r"set\s+to",

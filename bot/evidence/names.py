@@ -93,6 +93,11 @@ def split_titles(words: list[str]) -> tuple[list[str], list[str]]:
     role: list[str] = []
     if " ".join(words).lower() in lx.OUTLETS:
         return [], words  # "New York Times" keeps its "New"
+    if len(words) > 1 and words[-1].lower().strip(".,") in lx.ORG_WORDS:
+        # "General Staff", "Foreign Office": the title word is part of the body's name.
+        while len(words) > 1 and words[0].lower() in lx.STOP_CAPS:
+            words = words[1:]
+        return role, words
     while len(words) > 1 and (
         words[0].lower().rstrip(".") in lx.TITLE_WORDS
         or lx.NATIONALITIES.match(words[0])

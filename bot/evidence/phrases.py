@@ -76,7 +76,8 @@ _SOCIAL_SUBJECT = re.compile(
 
 
 _INSTITUTION = re.compile(
-    r"(?i:the|its|their|his|her|our)\s+(?:(?:[a-z][\w’'\-]*|[A-Z][a-z]+(?:ese|ian|ish|an|i|ch))\s+)"
+    r"(?:(?i:the|its|their|his|her|our)|[A-Z][\w\-]+[’']s)\s+"
+    r"(?:(?:[a-z][\w’'\-]*|[A-Z][a-z]+(?:ese|ian|ish|an|i|ch))\s+)"
     r"{0,3}?(?P<head>" + "|".join(sorted(lx.INSTITUTION_HEADS, key=len, reverse=True)) + r")"
     r"(?:\s+(?:in|of|at)\s+[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)?"
 )
@@ -170,7 +171,8 @@ def _anonymous(phrase: str, offset: int) -> Candidate | None:
 
 
 _DOC_OWNER = re.compile(
-    r"\s+(?:by|from|of|for|published in|in)\s+(?:the\s+)?"
+    r"\s+(?:(?:obtained|seen|released|published|compiled|gathered|commissioned)\s+)?"
+    r"(?:by|from|of|for|in)\s+(?:the\s+)?"
     r"[A-Z][\w’'\-]*(?:\s+(?:of|for|and|&)?\s*[A-Z][\w’'\-]*)*"
 )
 

@@ -132,7 +132,8 @@ _SEEN_BY = re.compile(
 
 
 _FOR_OUTLET = re.compile(
-    r"\b(?:for|commissioned by)\s+((?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)"
+    r"\b(?:for|commissioned by|obtained by|seen by)\s+((?:[Tt]he\s+)?[A-Z][\w’'\-]*"
+    r"(?:\s+[A-Z][\w’'\-]*)*)"
 )
 
 
