@@ -108,6 +108,7 @@ async def main() -> int:
     with FakeTelegram() as tg, FakeLLM() as llm, tempfile.TemporaryDirectory() as tmp:
         # As in the fake Bot API: no Nagle stalls (~40 ms) between headers and body.
         llm._server.RequestHandlerClass.disable_nagle_algorithm = True
+        llm._server.socket.listen(512)  # and no SYN drops when 100 checks connect at once
         llm.default = lambda request: delay(latency, reply(analysis_for(request)))
         env = {**{k: v for k, v in os.environ.items() if not k.endswith("_PROXY")},
                "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,

@@ -140,8 +140,7 @@ class FakeTelegram:
         self._next_message: dict[int, itertools.count] = {}
         self._cond = threading.Condition()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     # --- lifecycle ---------------------------------------------------------------
@@ -492,6 +491,13 @@ class FakeTelegram:
                     pass
 
         return Handler
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The default backlog of 5 drops connection bursts (a bot opening 100 connections at
+    # once) and the client's SYN retry adds a second; Telegram's servers don't do that.
+    request_queue_size = 512
 
 
 class _ApiError(Exception):
