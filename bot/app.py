@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, Defaults
 
 from .llm import LLMClient
@@ -33,6 +33,7 @@ log = logging.getLogger("credbot.app")
 
 EXIT_OK = 0
 EXIT_CONFIG = 2
+EXIT_UNREACHABLE = 1
 RETENTION_EVERY = 3600.0  # seconds between retention purges
 CONCURRENT_UPDATES = 256
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -78,11 +79,14 @@ class RedactToken(logging.Filter):
 
 
 class DropInvalidToken(logging.Filter):
-    """PTB logs a rejected token with a traceback; `run_bot` says it in one line instead."""
+    """PTB logs start-up failures (a rejected token, an unreachable Bot API) with a traceback;
+    `run_bot` says each in one line instead."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        return not isinstance(error, InvalidToken) and "Invalid token" not in record.getMessage()
+        message = record.getMessage()
+        return (not isinstance(error, InvalidToken) and "Invalid token" not in message
+                and not message.startswith("Network Retry Loop (Bootstrap"))
 
 
 def install_redaction(token: str) -> None:
@@ -229,4 +233,9 @@ def run_bot(settings: Settings, *, webhook_url: str | None = None, listen: str =
         print("credbot: Telegram rejected TELEGRAM_BOT_TOKEN. Check it with @BotFather.",
               file=sys.stderr)
         return EXIT_CONFIG
+    except NetworkError:
+        where = settings.telegram_api_base_url or "api.telegram.org"
+        print(f"credbot: cannot reach the Telegram Bot API at {urlsplit(where).netloc or where}. "
+              "Check the network and TELEGRAM_API_BASE_URL.", file=sys.stderr)
+        return EXIT_UNREACHABLE
     return EXIT_OK

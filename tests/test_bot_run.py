@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
 import sys
 
@@ -31,6 +32,24 @@ def test_rejected_token_exits_2_with_one_line_and_no_token(tmp_path) -> None:
     lines = done.stderr.strip().splitlines()
     assert lines == ["credbot: Telegram rejected TELEGRAM_BOT_TOKEN. Check it with @BotFather."]
     assert "wrong-secret-token" not in done.stderr + done.stdout
+
+
+def test_unreachable_bot_api_exits_1_with_one_line(tmp_path) -> None:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "TELEGRAM_BOT_TOKEN": "42:some-secret-token",
+           "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+           "CREDBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
+    done = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"credbot: cannot reach the Telegram Bot API at 127.0.0.1:{port}. "
+        "Check the network and TELEGRAM_API_BASE_URL."
+    ]
+    assert "some-secret-token" not in done.stderr + done.stdout
 
 
 async def test_commands_are_registered_on_start(make_settings) -> None:
