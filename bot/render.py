@@ -69,6 +69,36 @@ LABELS: dict[str, dict[str, str]] = {
            "social_media": "publications sur les réseaux", "offline": "analyse hors ligne",
            "truncated": "article tronqué pour l'analyse", "forwarded": "Transféré de"},
 }
+# One source of a kind, for "1 social post" and the Sources section's per-source lines.
+SINGULAR: dict[str, dict[str, str]] = {
+    "en": {"named_person": "named person", "named_org": "organisation", "anonymous": "anonymous",
+           "outlet": "other outlet", "document": "document", "social_media": "social post"},
+    "ru": {"named_person": "названный человек", "named_org": "организация",
+           "anonymous": "анонимный", "outlet": "другое СМИ", "document": "документ",
+           "social_media": "пост в соцсети"},
+    "uk": {"named_person": "названа людина", "named_org": "організація",
+           "anonymous": "анонімне", "outlet": "інше ЗМІ", "document": "документ",
+           "social_media": "допис у соцмережі"},
+    "de": {"named_person": "namentlich genannte Person", "named_org": "Organisation",
+           "anonymous": "anonym", "outlet": "anderes Medium", "document": "Dokument",
+           "social_media": "Social-Media-Beitrag"},
+    "es": {"named_person": "persona con nombre", "named_org": "organización",
+           "anonymous": "anónima", "outlet": "otro medio", "document": "documento",
+           "social_media": "publicación en redes"},
+    "fr": {"named_person": "personne nommée", "named_org": "organisation",
+           "anonymous": "anonyme", "outlet": "autre média", "document": "document",
+           "social_media": "publication sur les réseaux"},
+}
+
+
+def kind_label(language: str | None, kind: str, count: int = 1) -> str:
+    """'1 social post', '2 social posts': the kind's label agreeing with its count."""
+    if count != 1:
+        return labels(language)[kind]
+    code = (language or "en").split("-")[0].lower()
+    return SINGULAR.get(code, SINGULAR["en"])[kind]
+
+
 _KIND_ORDER = ("anonymous", "outlet", "named_person", "named_org", "document", "social_media")
 
 
@@ -113,7 +143,7 @@ def _source_line(report: Report, names_per_kind: int = 3) -> str:
             continue
         shown = ", ".join(_clip(n, 60) for n in names[:names_per_kind])
         more = f", {lab['more'].format(n=len(names) - names_per_kind)}" if len(names) > names_per_kind else ""
-        parts.append(f"{len(names)} {lab[kind]}: {shown}{more}")
+        parts.append(f"{len(names)} {kind_label(report.language, kind, len(names))}: {shown}{more}")
     return "; ".join(parts) if parts else "—"
 
 
@@ -195,13 +225,14 @@ def section_html(report: Report, section: Section) -> str:
     elif section == "sources":
         title = lab["sources"]
         for source in report.sources:
-            line = f"• <b>{_e(_clip(source.name, 100))}</b> — {_e(lab[source.kind])}"
+            line = (f"• <b>{_e(_clip(source.name, 100))}</b> — "
+                    f"{_e(kind_label(report.language, source.kind))}")
             if source.role:
                 line += f", {_e(_clip(source.role, 80))}"
             if source.via and (via := report.source(source.via)):
                 line += f" ({_e(lab['via'])} {_e(via.name)})"
             if source.evidence_kind:
-                line += f" [{_e(lab['rules'])}: {_e(lab[source.evidence_kind])}]"
+                line += f" [{_e(lab['rules'])}: {_e(kind_label(report.language, source.evidence_kind))}]"
             line += f"\n  “{_e(_clip(source.mention, 160))}”"
             items.append(line)
     else:

@@ -150,4 +150,16 @@ def test_sources_section_shows_where_the_rules_disagree() -> None:
     report.sources[0].kind = "named_person"
     report.sources[0].evidence_kind = "anonymous"
     markup = section_html(report, "sources")
-    assert "named people" in markup and "rule-based analysis: anonymous" in markup
+    assert "named person" in markup and "rule-based analysis: anonymous" in markup
+
+
+def test_source_kinds_agree_with_their_count_in_every_language() -> None:
+    from bot.render import LABELS, SINGULAR, kind_label
+
+    assert set(SINGULAR) == set(LABELS)
+    for language, singular in SINGULAR.items():
+        for kind, label in singular.items():
+            assert kind_label(language, kind, 1) == label
+            assert kind_label(language, kind, 2) == LABELS[language][kind]
+    assert kind_label("en", "social_media", 1) == "social post"
+    assert kind_label("en", "named_person", 3) == "named people"
