@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (BigInteger, Boolean, DateTime, Integer, String, Text, delete, event,
-                        func, select)
+                        func, select, update)
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -312,15 +312,17 @@ class Storage:
         unknown = set(changes) - _SETTABLE
         if unknown:
             raise ValueError(f"unknown chat settings: {sorted(unknown)}")
+        defaults = {f.name: f.default for f in fields(ChatSettings) if f.name in _SETTABLE}
+        # Insert-if-missing then update, both atomic: two admins changing settings of a
+        # new chat at once (or two bot instances) must not collide on the primary key.
+        create = (self._insert(ChatSettingsRow)
+                  .values(chat_id=chat_id, updated_at=utcnow(), **defaults)
+                  .on_conflict_do_nothing(index_elements=["chat_id"]))
+        change = (update(ChatSettingsRow).where(ChatSettingsRow.chat_id == chat_id)
+                  .values(updated_at=utcnow(), **changes))
         async with self._session.begin() as session:
-            row = await session.get(ChatSettingsRow, chat_id)
-            if row is None:
-                row = ChatSettingsRow(chat_id=chat_id, **{f.name: f.default for f in fields(ChatSettings)
-                                                          if f.name in _SETTABLE})
-                session.add(row)
-            for name, value in changes.items():
-                setattr(row, name, value)
-            row.updated_at = utcnow()
+            await session.execute(create)
+            await session.execute(change)
         self._settings_cache.pop(chat_id, None)
         return await self.chat_settings(chat_id)
 

@@ -132,6 +132,14 @@ async def test_chat_settings_default_then_update(storage: Storage) -> None:
         await storage.update_chat_settings(7, nonsense=1)
 
 
+async def test_concurrent_settings_changes_of_a_new_chat_both_apply(storage: Storage) -> None:
+    for chat_id in range(20, 30):
+        await asyncio.gather(storage.update_chat_settings(chat_id, autocheck=True),
+                             storage.update_chat_settings(chat_id, threshold=2))
+        stored = await storage.chat_settings(chat_id)
+        assert (stored.autocheck, stored.threshold) == (True, 2)
+
+
 async def test_quota_counts_and_refuses_past_the_user_hourly_limit(storage: Storage) -> None:
     now = datetime(2030, 1, 1, 10, 30)
     await storage.consume_quota(1, 100, LIMITS, now=now)
