@@ -202,6 +202,9 @@ def test_unnamed_manager_and_the_manager_are_one_anonymous_source() -> None:
         ("Experts say the drug is safe.", "Experts"),
         ("A friend who works at the ministry confirmed it.", "friend"),
         ("Scientists have warned the ice is melting faster.", "Scientists"),
+        ("Shipping analysts said the rates would fall.", "Shipping analysts"),
+        ("Diplomatic sources said the talks had stalled.", "Diplomatic sources"),
+        ("The firm will sue, citing two people briefed on the matter.", "people briefed"),
     ],
 )
 def test_unnamed_people_are_anonymous_sources(sentence: str, needle: str) -> None:
@@ -232,6 +235,37 @@ def test_organisations_outlets_documents_and_posts_get_their_kind(
 ) -> None:
     report = _report("Headline here\n" + sentence)
     assert _source(report, needle).kind == kind
+
+
+def test_relative_clause_speaker_is_a_person_with_the_body_as_role() -> None:
+    report = _report("Headline here\nGreenpeace, whose director Mark Hollis said the data was "
+                     "misleading, called for an inquiry.")
+    hollis = _source(report, "Hollis")
+    assert (hollis.kind, hollis.role) == ("named_person", "director of Greenpeace")
+
+
+@pytest.mark.parametrize("sentence", ["Mr Justice Hollis said the claim had no merit.",
+                                      "Dr Ames said the results were clear."])
+def test_a_title_before_a_single_surname_makes_a_person(sentence: str) -> None:
+    report = _report("Headline here\n" + sentence)
+    assert [s.kind for s in report.sources] == ["named_person"]
+
+
+def test_a_court_ruling_is_attributed_to_the_court() -> None:
+    report = _report("Headline here\nThe High Court ruled on Tuesday that the merger could go ahead.")
+    assert _source(report, "High Court").kind == "named_org"
+
+
+def test_claim_as_a_plain_noun_is_not_a_hedge_but_claims_that_is() -> None:
+    plain = _report("Headline here\nThe judge said the claim had no merit.")
+    hedged = _report("Headline here\nThe claims that the vaccine alters DNA spread fast.")
+    assert plain.hedges == []
+    assert [h.marker for h in hedged.hedges] == ["claims"]
+
+
+def test_shop_calls_to_order_are_a_call_to_action() -> None:
+    report = _report("Headline here\nThis cream changes lives. Order yours today before stocks run out!")
+    assert "call_to_action" in {f.code for f in report.red_flags}
 
 
 def test_us_wire_style_attribution_is_read() -> None:

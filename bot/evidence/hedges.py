@@ -10,6 +10,8 @@ from .segment import Sentence
 
 _HEDGE = re.compile(r"\b(?:" + "|".join(lx.RUMOUR_HEDGES + lx.UNCERTAINTY_HEDGES) + r")\b", re.I)
 
+_CLAIM_NOUN = re.compile(r"claims?")
+
 
 def find_hedges(sentences: list[Sentence]) -> tuple[list[Hedge], dict[int, list[str]]]:
     hedges: list[Hedge] = []
@@ -22,6 +24,11 @@ def find_hedges(sentences: list[Sentence]) -> tuple[list[Hedge], dict[int, list[
                 continue
             if re.match(r"(?:may|could|might)\s+(?:not\s+)?(?:comment|respond)", marker, re.I):
                 continue
+            if _CLAIM_NOUN.fullmatch(marker.lower()) and re.search(
+                r"\b(?:the|this|that|these|those|a|his|her|their|its|such)\s+$",
+                sentence.text[: match.start()], re.I,
+            ) and not re.match(r"\s+(?:that|of)\b", sentence.text[match.end() :]):
+                continue  # "the claim had no merit": a noun, not a hedge on what follows
             if (marker.lower(), sentence.index) in seen:
                 continue
             seen.add((marker.lower(), sentence.index))

@@ -24,7 +24,7 @@ SPEECH_VERBS = (
     "admitted", "admits", "denied", "denies", "reported", "reports", "found", "finds",
     "show", "shows", "showed", "estimated", "estimates", "predicted", "predicts",
     "acknowledged", "conceded", "dismissed", "alleged", "alleges", "concluded", "concludes",
-    "disclosed", "stressed", "cautioned", "maintained", "asserted", "testified",
+    "disclosed", "stressed", "cautioned", "maintained", "asserted", "testified", "ruled",
     "proposes", "proposed", "recommends", "recommended", "called", "calls", "described",
     "describes", "accused", "accuses", "questioned", "questions", "disputed", "disputes",
     "challenged", "criticised", "criticized", "criticises", "criticizes", "welcomed",
@@ -123,7 +123,12 @@ COMMON_MODIFIERS = {
     "four", "both", "these", "those", "such", "western", "foreign", "diplomatic", "aviation",
     "transport", "housing", "education", "school", "hospital", "club", "team",
     "transfer", "football", "science", "sports", "fashion", "music", "film",
-    "palace", "party", "campaign", "company", "union", "trade", "insurance",
+    "palace", "party", "campaign", "company", "union", "trade", "insurance", "shipping",
+    "crypto", "farming", "mining", "construction", "rail", "airline", "media", "cyber",
+    "privacy", "tax", "aid", "weather", "space", "chip", "software", "consumer",
+    "car", "motor", "steel", "gas", "power", "water", "tourism", "travel", "wine", "art",
+    "research", "conservation", "marine", "child", "youth", "sport", "rugby", "cricket",
+    "tennis", "golf", "boxing", "racing", "wildlife", "border", "immigration",
     "investment", "retail", "property", "food", "safety", "environmental", "nuclear",
 }
 # Lower-case nouns that name an institution: "the national statistics office", "the ministry".
@@ -152,7 +157,7 @@ ROLE_HEADS_INDEFINITE = {"manager", "managers", "member", "members", "figure", "
 NEEDS_QUALIFIER = {"people", "person", "one", "someone", "somebody", "figure", "figures",
                    "member", "members", "contact", "manager", "managers"}
 QUALIFIERS = re.compile(
-    r"\b(familiar with|close to|with knowledge of|briefed on|aware of|involved in|"
+    r"\b(familiar with|close to|with knowledge of|briefed(?: on)?|aware of|involved in|"
     r"who works?|who worked|at (?:the|a|an)|in (?:the|a)|from (?:the|a)|inside|within|"
     r"of the people)\b",
     re.I,
@@ -282,6 +287,15 @@ TITLE_WORDS = {
     "state", "attorney", "solicitor", "barrister", "officer", "constable", "pc", "mayor's",
     "striker", "midfielder", "defender", "goalkeeper", "boss", "veteran", "expert", "author",
 }
+# Titles that only ever stand before a person's name: "Dr Ames", "Mr Justice Hollis".
+HONORIFICS = {
+    "mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sir", "dame", "lord", "lady",
+    "justice", "judge", "sen", "senator", "rep", "congressman", "congresswoman", "gen",
+    "general", "col", "colonel", "capt", "captain", "sgt", "sergeant", "det", "detective",
+    "insp", "inspector", "supt", "superintendent", "cllr", "councillor", "rev", "reverend",
+    "father", "rabbi", "imam", "bishop", "archbishop", "cardinal", "sheikh", "mayor",
+    "governor", "ambassador", "baroness", "baron", "admiral", "commander", "lieutenant", "lt",
+}
 # Further nouns that make an appositive a role: "Frank Devlin, a library user, said".
 ROLE_EXTRA = {
     "member", "author", "user", "organiser", "organizer", "cardiologist", "partner",
@@ -386,7 +400,8 @@ CALL_TO_ACTION = re.compile(
     r"censored|banned)|click (?:the|this|here|on the) link|get (?:our|your) free|"
     r"withdraw (?:your|all)|act now|sign (?:the|this|our) petition|tell everyone|"
     r"repost|retweet|send (?:this|it) to|pass (?:this|it) on|don['’]t (?:let|wait)|"
-    r"call your|buy now|stock up)\b",
+    r"call your|buy now|stock up|order (?:yours|now|today|online)|(?:buy|get|grab|claim) yours|"
+    r"limited stock|while stocks last|before stocks run out)\b",
     re.I,
 )
 AGGREGATOR_BOILERPLATE = re.compile(

@@ -104,6 +104,11 @@ def clean_phrase(phrase: str, offset: int) -> tuple[str, int]:
 _PROFESSION = re.compile(r"[a-z]{3,}(?:ologists?|ists|icians?)")
 
 
+# A capital that only starts the sentence, shaped like a modifier rather than a name:
+# "Shipping analysts", "Agricultural experts", "Diplomatic sources".
+_ADJECTIVE_FORM = re.compile(r"[a-z]{3,}(?:ing|al|ic|ical|ary|ive|ous|ian)")
+
+
 def _anonymous(phrase: str, offset: int) -> Candidate | None:
     words = phrase.split()
     if not words or len(words) > 16:
@@ -129,6 +134,7 @@ def _anonymous(phrase: str, offset: int) -> Candidate | None:
             and not lx.NATIONALITIES.match(w)
             and not (i == 0 and w.lower().strip(",.") in lx.ANONYMOUS_HEADS)
             and w.lower().strip(",.") not in lx.COMMON_MODIFIERS
+            and not (i == 0 and _ADJECTIVE_FORM.fullmatch(w.lower()))
             for i, w in enumerate(words[:head_index])
         )
         and head not in lx.UNNAMED_HEADS
@@ -461,7 +467,9 @@ def classify(phrase: str, offset: int, registry: Registry) -> Candidate | None:
             return Candidate(
                 "named_person", name=name, role=role, mention=mention, offset=mention_start
             )
-        if role and any(w.lower() in lx.ROLE_NOUNS for w in role.split()):
+        if role and any(w.lower() in lx.ROLE_NOUNS for w in role.split()) or any(
+            w.lower().rstrip(".") in lx.HONORIFICS for w in role_words
+        ):
             return Candidate(
                 "named_person", name=name, role=role, mention=mention, offset=mention_start
             )

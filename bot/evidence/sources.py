@@ -452,16 +452,18 @@ class SourceFinder:
                 self._outlet_via(sentence, match.end(), key)
         for match in _CITING.finditer(sentence.text):
             np = noun_phrase_after(sentence, match.end())
-            if not np or not keys:
+            if not np:
                 continue
             cand = classify(np[0], np[1], self.registry)
             if not cand or cand.kind in ("pronoun", "coref_person"):
                 continue
+            if not keys and cand.kind not in ("anonymous", "document", "outlet", "social_media"):
+                continue  # "citing Smith" with nobody citing: too weak to list on its own
             self._published_in(cand, sentence)
             key = self._resolve(cand, sentence)
-            if key and key != keys[-1]:
+            if key and (not keys or key != keys[-1]):
                 cited = self.result.sources[key]
-                if not cited.via_key:
+                if keys and not cited.via_key:
                     cited.via_key = keys[-1]
                 keys.append(key)
         self._relayed_by_outlet(sentence, keys)
@@ -781,6 +783,9 @@ def _display_name(cand: Candidate) -> str:
         first, _, rest = name.partition(" ")
         if first.lower() in lx.COMMON_MODIFIERS | set(lx.ANONYMOUS_HEADS) | lx.STOP_CAPS:
             name = (first.lower() + " " + rest).strip()
+        counted = re.match(r"(two|three|four|five|six|several|many|\d+)\s+(.+)", name, re.I)
+        if counted:
+            return f"{counted.group(1)} unnamed {counted.group(2)}"  # "two unnamed people"
         return f"unnamed {name}" if not name.lower().startswith(("unnamed", "one of")) else name
     if cand.kind == "document" and not cand.identified:
         return f"unidentified {name}" if not name.lower().startswith("unidentified") else name

@@ -51,6 +51,11 @@ _PREPOSITIONS = {
 }
 
 
+_WHOSE_SPEAKER = re.compile(
+    r"whose\s+(?P<role>(?:[a-z\-]+\s+){1,3}?)(?P<name>[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+){1,2})$"
+)
+
+
 _RELATIVE_TAIL = re.compile(r"\s+(?:who|which|that|whose|whom)\b.*$", re.I | re.S)
 
 
@@ -168,6 +173,13 @@ def subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str |
     for i in range(len(pieces) - 1, -1, -1):
         start, _, piece = pieces[i]
         cleaned = piece.strip(" ,;:—–‘’'\"“”()")
+        whose = _WHOSE_SPEAKER.match(cleaned)
+        if whose and i > 0 and _bare_name(pieces[i - 1][2]):
+            # "Greenpeace, whose director Mark Hollis said": Hollis speaks, for Greenpeace.
+            owner = clean_phrase(pieces[i - 1][2], 0)[0]
+            name_start = start + piece.find(whose.group("name"))
+            role = f"{whose.group('role').strip()} of {owner}"
+            return whose.group("name"), sentence.start + base + name_start, role
         if (
             _RELATIVE_START.match(cleaned)
             or _AGE.match(cleaned)
