@@ -305,6 +305,13 @@ ROLE_EXTRA = {
     "principal", "headteacher", "chairman", "president", "secretary", "boss", "co-founder",
     "gp", "mp", "vet", "nurse", "midwife", "paramedic", "pharmacist", "dentist", "surgeon",
     "consultant", "lecturer", "researcher", "scientist", "analyst", "economist",
+    "administrator", "commissioner", "coordinator", "co-ordinator", "officer", "official",
+    "adviser", "advisor", "strategist", "co-author", "investigator", "commander", "curator",
+    "editor", "correspondent", "campaigner", "activist", "prosecutor", "inspector", "planner",
+    "engineer", "negotiator", "envoy", "diplomat", "ambassador", "deputy", "trustee",
+    "historian", "professor", "lawyer", "barrister", "solicitor", "judge", "witness", "juror",
+    "neighbour", "neighbor", "friend", "colleague", "employee", "worker", "fan", "customer",
+    "patient", "parent", "farmer", "driver", "pilot", "doctor", "chef", "coach", "captain",
 }
 # Lower-case role nouns that may stand before a name: "defence secretary Ben Wallace".
 ROLE_NOUNS = {

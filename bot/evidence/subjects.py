@@ -90,9 +90,10 @@ def _role_phrase(piece: str) -> str | None:
         or len(words) > 12
         or words[0][0].isupper()
         and words[0].lower() not in {"the", "a", "an", "his", "her", "its", "their"}
+        and not (words[0].endswith(("’s", "'s")) and len(words) > 1)
     ):
         return None
-    lower = [w.lower().strip(",.’'s") for w in words]
+    lower = [re.sub(r"(?:[’']s?)?[,.]*$", "", w.lower()) for w in words]  # "board's" -> "board"
     if any(w in _VERBISH for w in lower):
         return None
     nouns = lx.ROLE_NOUNS | set(lx.ANONYMOUS_HEADS) | lx.TITLE_WORDS | lx.ROLE_EXTRA
