@@ -224,7 +224,10 @@ OUTLET_WORDS = {
     "standard", "bulletin", "dispatch", "examiner", "inquirer", "enquirer", "argus", "advertiser",
     "sentinel", "gleaner", "monitor", "reporter", "tv", "radio", "television", "broadcasting",
     "mailonline", "online", "press", "newspaper", "magazine", "daily", "weekly", "sunday",
+    "sport", "sports", "zeitung", "tageblatt", "kurier", "dagblad", "nieuwsblad",
 }
+# First words of newspaper titles in other languages: "Corriere dello Sport", "Diario AS".
+OUTLET_LEAD_WORDS = {"corriere", "gazzetta", "gazeta", "diario", "giornale", "jornal", "journal"}
 OUTLET_ROLE_WORDS = {"newspaper", "paper", "tabloid", "broadsheet", "outlet", "magazine",
                      "broadcaster", "channel", "website", "daily", "weekly", "network",
                      "news agency", "agency", "site", "publication", "station", "newsletter",
@@ -247,6 +250,8 @@ SOCIAL_WORDS = re.compile(r"\b(tweet(?:ed|s)?|posted|post|video|message|story|ra
                           r"livestream|channel|account|feed)\b", re.I)
 
 ORG_WORDS = {
+    "alliance", "coalition", "network", "forum", "society", "movement", "initiative",
+    "partnership", "consortium", "league", "collective", "taskforce", "observatory",
     "agency", "council", "ministry", "department", "office", "bank", "group", "securities",
     "energy", "power", "inc", "ltd", "llc", "plc", "corp", "corporation", "company", "co",
     "university", "institute", "commission", "authority", "police", "party", "government",
@@ -341,6 +346,12 @@ NATIONALITIES = re.compile(
 
 # Words that start a sentence in capitals but never begin a name.
 STOP_CAPS = {
+    "never", "remember", "always", "please", "note", "imagine", "consider", "look", "just",
+    "perhaps", "maybe", "indeed", "instead", "nobody", "everyone", "everybody", "someone",
+    "somebody", "anyone", "none", "nothing", "everything", "both", "each", "every", "neither",
+    "either", "such", "whatever", "whoever", "i'd", "i’d", "i'm", "i’m", "i've", "i’ve",
+    "we're", "we’re", "they're", "they’re", "let", "don't", "don’t", "do", "did", "does",
+    "readers", "users", "viewers", "listeners", "fans", "people", "customers",
     "the", "a", "an", "but", "and", "or", "so", "yet", "in", "on", "at", "for", "to", "of",
     "this", "that", "these", "those", "his", "her", "their", "its", "our", "my", "your", "it",
     "he", "she", "they", "we", "i", "you", "if", "when", "while", "after", "before", "since",

@@ -14,7 +14,7 @@ from . import lexicon as lx
 
 _CONNECTORS = {
     "of", "for", "de", "la", "le", "van", "von", "der", "den", "al", "bin", "du", "da", "di",
-    "del", "and",
+    "del", "and", "dello", "della", "degli", "delle", "dos", "das", "des",
 }
 
 
@@ -131,6 +131,8 @@ def is_outlet(name: str, role: str = "") -> bool:
     words = low.split()
     if len(words) > 1 and words[-1] in lx.OUTLET_WORDS:
         return True
+    if len(words) > 1 and words[0] in lx.OUTLET_LEAD_WORDS:
+        return True
     if len(words) > 2 and words[-1].isdigit() and words[-2] in lx.OUTLET_WORDS:
         return True  # "BBC Radio 4"
     if 1 < len(words) <= 4 and words[0] in lx.OUTLETS and words[0].upper() == name.split()[0]:
@@ -176,6 +178,9 @@ class Registry:
                 w[0].isupper() and w.isalpha() or "-" in w for w in words
             ):
                 kind = "person"
+            elif len(words) == 1 and any(r.lower().rstrip(".") in lx.HONORIFICS | {
+                "prince", "princess", "king", "queen"} for r in role):
+                kind = "person"  # "Prince Andrew", "Dr Ames": later "Andrew", "Ames"
             else:
                 kind = "unknown"
             self.entities.append(_Entity(name, kind))
@@ -183,16 +188,20 @@ class Registry:
     def resolve(self, name: str) -> _Entity | None:
         """A full entity for a short or exact name ('Nordlake' -> 'Nordlake Energy')."""
         low = name.lower()
+        lone = None  # "Mr Haines" is a person, but "Andrew Haines" is the fuller name
         for entity in self.entities:
             if entity.kind != "unknown" and entity.name.lower() == low:
+                if entity.kind == "person" and " " not in entity.name:
+                    lone = lone or entity
+                    continue
                 return entity
         for entity in self.entities:
             words = entity.name.lower().split()
-            if entity.kind == "person" and words and words[-1] == low:
+            if entity.kind == "person" and len(words) > 1 and words[-1] == low:
                 return entity
             if entity.kind in ("org", "outlet") and words and words[0] == low and len(words) > 1:
                 return entity
-        return None
+        return lone
 
 
 def with_article(name: str) -> str:

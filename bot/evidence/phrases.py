@@ -374,6 +374,7 @@ def classify(phrase: str, offset: int, registry: Registry) -> Candidate | None:
         for r in cap_sequences(phrase)
         if r[2].lower() not in lx.STOP_CAPS
         and not (r[0] == 0 and r[2].lower() in COMMON_NOUNS | lx.COMMON_MODIFIERS)
+        and not (" " not in r[2] and lx.NATIONALITIES.match(r[2]))  # "the British royal"
     ]
     document = document_phrase(phrase, offset)
     if document and (

@@ -49,6 +49,12 @@ _SPEECH = re.compile(
 )
 
 
+# "..., said Iceland was considering": a clause, not an inverted speaker.
+_FINITE_AUX = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|will|would|could|can|should|may|might|did|does)\b"
+)
+
+
 _ACCORDING = re.compile(r"\baccording to\s+", re.I)
 
 
@@ -402,6 +408,7 @@ class SourceFinder:
                     and len(after[0].split()) <= 10
                     and not re.match(r"\s*[‘'\"“]", sentence.text[match.end() :])
                     and looks_like_subject(after[0])
+                    and not _FINITE_AUX.search(after[0])
                 ):
                     cand_after = classify(after[0], after[1], self.registry)
                     if (
