@@ -143,7 +143,7 @@ _FOR_OUTLET = re.compile(
 )
 
 
-_CITING = re.compile(r",?\s+(?:citing|quoting|based on)\s+", re.I)
+_CITING = re.compile(r",?\s+(?:citing|quoting|(?P<basis>based on))\s+", re.I)
 
 
 _PUBLISHED_IN = re.compile(
@@ -464,8 +464,10 @@ class SourceFinder:
             cand = classify(np[0], np[1], self.registry)
             if not cand or cand.kind in ("pronoun", "coref_person"):
                 continue
-            if not keys and cand.kind not in ("anonymous", "document", "outlet", "social_media"):
-                continue  # "citing Smith" with nobody citing: too weak to list on its own
+            if (not keys or match.group("basis")) and cand.kind not in (
+                "anonymous", "document", "outlet", "social_media"
+            ):
+                continue  # "citing Smith" with nobody citing, "based on its Blue Moon": too weak
             self._published_in(cand, sentence)
             key = self._resolve(cand, sentence)
             if key and (not keys or key != keys[-1]):

@@ -51,6 +51,14 @@ _PREPOSITIONS = {
 }
 
 
+_OBJECT_RELATIVE = re.compile(
+    r"(?:which|that|whom)\s+(?P<subject>(?:the|a|an|his|her|their|its|[A-Z])[^,]*?)\s*$"
+)
+
+
+_PLACE_BEFORE = re.compile(r"\b(?:in|near|outside|from)\s+[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*$")
+
+
 _WHOSE_SPEAKER = re.compile(
     r"whose\s+(?P<role>(?:[a-z\-]+\s+){1,3}?)(?P<name>[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+){1,2})$"
 )
@@ -87,7 +95,7 @@ def _role_phrase(piece: str) -> str | None:
     words = cleaned.split()
     if (
         not words
-        or len(words) > 12
+        or len(words) > 16
         or words[0][0].isupper()
         and words[0].lower() not in {"the", "a", "an", "his", "her", "its", "their"}
         and not (words[0].endswith(("’s", "'s")) and len(words) > 1)
@@ -99,6 +107,8 @@ def _role_phrase(piece: str) -> str | None:
     nouns = lx.ROLE_NOUNS | set(lx.ANONYMOUS_HEADS) | lx.TITLE_WORDS | lx.ROLE_EXTRA
     if len(words) <= 10 and any(w in nouns or is_job_word(w) or w in _ORG_NOUNS for w in lower):
         return DETERMINER.sub("", cleaned)
+    if any(w in nouns or is_job_word(w) for w in lower[:4]):
+        return DETERMINER.sub("", cleaned)  # "a fellow at the Max Planck Institute for ..."
     if len(words) <= 8 and re.match(
         r"(?:a|an|the)\s+(?:[\w’'\-]+\s+){1,3}?(?:in|at|of|for|from|with)\s+(?:the\s+)?[A-Z]",
         cleaned,
@@ -174,6 +184,21 @@ def subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str |
     for i in range(len(pieces) - 1, -1, -1):
         start, _, piece = pieces[i]
         cleaned = piece.strip(" ,;:—–‘’'\"“”()")
+        if (
+            i == len(pieces) - 1
+            and not piece.rstrip().endswith((",", ";", ":"))
+            and (relative := _OBJECT_RELATIVE.match(cleaned))
+        ):
+            # "..., which the company's founder Jeff Bezos announced": the speaker follows "which".
+            inner = relative.group("subject")
+            return inner, sentence.start + base + start + piece.find(inner), None
+        if (
+            i > 0
+            and _bare_name(piece)
+            and _PLACE_BEFORE.search(pieces[i - 1][2].rstrip(" ,"))
+            and " " not in cleaned
+        ):
+            continue  # "at the Max Planck Institute in Munich, Germany, and co-author": a place
         whose = _WHOSE_SPEAKER.match(cleaned)
         if whose and i > 0 and _bare_name(pieces[i - 1][2]):
             # "Greenpeace, whose director Mark Hollis said": Hollis speaks, for Greenpeace.
