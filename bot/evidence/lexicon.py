@@ -25,6 +25,7 @@ SPEECH_VERBS = (
     "show", "shows", "showed", "estimated", "estimates", "predicted", "predicts",
     "acknowledged", "conceded", "dismissed", "alleged", "alleges", "concluded", "concludes",
     "disclosed", "stressed", "cautioned", "maintained", "asserted", "testified", "ruled",
+    "reminded", "written", "did not say", "objected", "objects",
     "proposes", "proposed", "recommends", "recommended", "called", "calls", "described",
     "describes", "accused", "accuses", "questioned", "questions", "disputed", "disputes",
     "challenged", "criticised", "criticized", "criticises", "criticizes", "welcomed",

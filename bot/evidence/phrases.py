@@ -377,6 +377,14 @@ def classify(phrase: str, offset: int, registry: Registry) -> Candidate | None:
         and not (" " not in r[2] and lx.NATIONALITIES.match(r[2]))  # "the British royal"
     ]
     document = document_phrase(phrase, offset)
+    unnamed = _anonymous(phrase, offset)
+    if (
+        document
+        and unnamed
+        and unnamed.head not in lx.DOCUMENT_HEADS
+        and _qualified_before(phrase, unnamed.head, document.head)
+    ):
+        return unnamed  # "a person familiar with the company's sales figures"
     if document and (
         document.kind in ("outlet", "named_org")
         or not _person_run(runs, phrase)
@@ -537,6 +545,16 @@ def _name_in_tail(phrase: str, head: str, runs: list[tuple[int, int, str]]) -> b
             flags=re.I,
         )
     )
+
+
+def _qualified_before(phrase: str, person: str, text_head: str) -> bool:
+    """The person comes first and the text only qualifies them ('familiar with the figures')."""
+    low = phrase.lower()
+    person_at = re.search(rf"\b{re.escape(person)}\b", low)
+    text_at = low.rfind(text_head)
+    if not person_at or text_at < person_at.end():
+        return False
+    return bool(lx.QUALIFIERS.search(phrase[person_at.end() : text_at]))
 
 
 def _person_run(runs: list[tuple[int, int, str]], phrase: str) -> bool:

@@ -182,6 +182,11 @@ def _not_an_attribution(text: str, match: re.Match[str]) -> bool:
         r"\s+to\s+(?:be|have|feel|want|own|earn)\b", text[match.end() :]
     ):
         return True
+    if re.search(r"\b(?:than|as)\s+$", before) and verb in {
+        "expected", "feared", "predicted", "estimated", "believed", "thought", "claimed",
+        "reported", "had expected", "expect", "fear",
+    }:
+        return True  # "fewer customers than expected"
     if verb in ("called", "calls") and before.endswith("so-"):
         return True
     if verb in lx.PASSIVE_PARTICIPLES and re.match(r"\s+(?:of|as|by)\b", text[match.end() :]):
@@ -383,8 +388,10 @@ class SourceFinder:
         social_speaker_only: set[str] = set()
         for match in _ACCORDING.finditer(sentence.text):
             np = noun_phrase_after(sentence, match.end())
-            if np:
-                cand = classify(np[0], np[1], self.registry)
+            if not np:
+                continue
+            for phrase, offset in _coordinated(np[0], np[1]):
+                cand = classify(phrase, offset, self.registry)
                 if cand:
                     self._published_in(cand, sentence)
                     key = self._resolve(cand, sentence)
@@ -766,6 +773,20 @@ class SourceFinder:
                     self.result.attach(sentence.index, key)
             else:
                 previous = []
+
+
+def _coordinated(phrase: str, offset: int) -> list[tuple[str, int]]:
+    """'three people familiar with the talks and a leaked document': two sources, not one."""
+    parts = re.split(r"\s+and\s+(?=(?:an?|the|two|three|four|several|other|one)\s)", phrase)
+    if len(parts) == 1:
+        return [(phrase, offset)]
+    found: list[tuple[str, int]] = []
+    cursor = 0
+    for part in parts:
+        at = phrase.find(part, cursor)
+        found.append((part, offset + at))
+        cursor = at + len(part)
+    return found
 
 
 def _leaves_quote_open(text: str, open_quote: bool) -> bool:

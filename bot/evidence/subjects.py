@@ -51,6 +51,12 @@ _PREPOSITIONS = {
 }
 
 
+_AUX_ONLY = re.compile(
+    r"(?:(?:has|have|had|is|are|was|were|will|would|also|later|then|previously|already|since|"
+    r"again|now|once|repeatedly|recently|separately|meanwhile|too)\b\s*)+(?:\w+\s+to\s+.*)?"
+)
+
+
 _OBJECT_RELATIVE = re.compile(
     r"(?:which|that|whom)\s+(?P<subject>(?:the|a|an|his|her|their|its|[A-Z])[^,]*?)\s*$"
 )
@@ -184,6 +190,8 @@ def subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str |
     for i in range(len(pieces) - 1, -1, -1):
         start, _, piece = pieces[i]
         cleaned = piece.strip(" ,;:—–‘’'\"“”()")
+        if i == len(pieces) - 1 and i > 0 and _AUX_ONLY.fullmatch(cleaned):
+            continue  # "Sir David Ellery, the MP for X, has also written": the aux is no subject
         if (
             i == len(pieces) - 1
             and not piece.rstrip().endswith((",", ";", ":"))
