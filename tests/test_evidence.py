@@ -268,6 +268,35 @@ def test_shop_calls_to_order_are_a_call_to_action() -> None:
     assert "call_to_action" in {f.code for f in report.red_flags}
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker", "relay"),
+    [
+        ("Gen Viktor Orlan, commander of the southern forces, was quoted by the defence ministry "
+         "as saying the operation was on plan.", "Orlan", "ministry"),
+        ("Heidar Magnusson, head of the vessel owners' association, was quoted as saying by "
+         "public broadcaster RUV that the decision was costly.", "Magnusson", "RUV"),
+        ("Dravia's state news agency, Dravpress, reported strikes. The agency quoted a regional "
+         "health official, Oksana Petrenko, as saying the ward was destroyed.", "Petrenko",
+         "Dravpress"),
+        ("The couple have split, according to The Sun. \"They are heartbroken,\" a source close "
+         "to the couple told the paper.", "source close", "The Sun"),
+    ],
+)
+def test_a_speaker_quoted_by_someone_else_is_heard_through_them(
+    text: str, speaker: str, relay: str
+) -> None:
+    report = _report("Headline here\n" + text)
+    quoted = _source(report, speaker)
+    assert quoted.via and relay.lower() in report.source(quoted.via).name.lower()
+
+
+def test_according_to_two_sources_lists_both() -> None:
+    report = _report("Headline here\nMinisters may drop the pledge, according to three people "
+                     "familiar with the discussions and a leaked document seen by the Guardian.")
+    assert _source(report, "people familiar").kind == "anonymous"
+    assert _source(report, "leaked document").kind == "document"
+
+
 def test_us_wire_style_attribution_is_read() -> None:
     report = _report(_US_WIRE)
     raimondo = _source(report, "Raimondo")  # inverted: '..., said Commerce Secretary X at ...'

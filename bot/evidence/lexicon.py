@@ -189,6 +189,8 @@ OUTLET_REPORT = re.compile(
 )
 
 OUTLETS = {
+    "page six", "us weekly", "e! news", "nrk", "ruv", "rte", "svt", "dr", "yle", "orf", "zdf",
+    "ard", "rai", "tf1", "nhk", "abc news", "cbs news", "nbc news", "fox news", "sky news",
     "bbc", "cnn", "reuters", "ap", "afp", "associated press", "bloomberg", "the guardian",
     "guardian", "the times", "the sun", "sun", "mirror", "the mirror", "daily mirror",
     "mailonline", "daily mail", "the daily mail", "mail on sunday", "the telegraph",
@@ -278,7 +280,7 @@ TITLE_WORDS = {
     "professor", "prof", "general", "major-general", "lieutenant-general", "brigadier",
     "retired", "sir", "dame", "lord", "lady", "admiral", "rear", "rear-admiral",
     "vice-admiral", "commodore", "air", "lieutenant-colonel", "lieutenant-commander",
-    "commander", "brig", "maj", "gen.", "warlord", "cardinal", "sheikh", "emir", "crown", "baron",
+    "commander", "brig", "maj", "gen.", "gen", "col.", "lt.", "maj.", "brig.", "supt", "det", "warlord", "cardinal", "sheikh", "emir", "crown", "baron",
     "baroness", "senator", "sen",
     "representative", "rep", "congressman", "congresswoman", "judge", "justice", "chancellor",
     "governor", "gov", "mayor", "king", "queen", "prince", "princess", "pope", "chief",

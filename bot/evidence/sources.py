@@ -170,6 +170,22 @@ _GENERIC_POST = re.compile(
 )
 
 
+_OUTLET_BACK_REFERENCE = re.compile(
+    r"(?:the|that|this)\s+(?:paper|newspaper|tabloid|outlet|magazine|broadcaster|site|website|"
+    r"agency|news agency|network|channel|publication|programme|program)\b",
+    re.I,
+)
+
+
+# "X was quoted by the ministry as saying", "was quoted as saying by public broadcaster RUV".
+_QUOTED_BY = re.compile(
+    r"\b(?:was|were|is|are|has been|had been)\s+quoted\s+(?:as\s+saying\s+)?by\s+"
+    r"(?P<relay>[^,;]+?)(?=\s+as\s+saying|\s+that\b|[,;]|$)"
+)
+# "The agency quoted a regional health official, Oksana Petrenko, as saying".
+_QUOTED_AS = re.compile(r"\bquoted\s+(?P<speaker>(?:(?!\bas\s+saying\b).)+?)\s+as\s+saying\b")
+
+
 def _not_an_attribution(text: str, match: re.Match[str]) -> bool:
     """Passives ('doctors have been told') and hearsay ('is said to be') attribute nothing."""
     verb = match.group(0)
@@ -311,9 +327,13 @@ class SourceFinder:
         """'the council said' is the council named earlier; 'the company', the last firm named."""
         head = cand.head
         orgs = [key for key, found in self.result.sources.items() if found.kind == "named_org"]
-        for key in reversed(orgs):
-            if head in self.result.sources[key].name.lower():
-                return key
+        bodies = [k for k, f in self.result.sources.items() if f.kind in ("named_org", "outlet")]
+        for key in reversed(bodies):
+            found = self.result.sources[key]
+            if found.kind == "outlet" and head not in (found.role or "").lower().split():
+                continue
+            if head in found.name.lower() or head in (found.role or "").lower().split():
+                return key  # "the agency" after "Dravia's state news agency, Dravpress"
         entity = next(
             (
                 e
@@ -450,7 +470,7 @@ class SourceFinder:
                 and not (inverted or research)
             ):
                 continue
-            if subject[2] and not cand.role and cand.kind in ("named_person", "named_org"):
+            if subject[2] and not cand.role and cand.kind in ("named_person", "named_org", "outlet"):
                 cand.role = subject[2]
                 cand.kind = role_kind(subject[2]) or cand.kind
             self._published_in(cand, sentence)
@@ -482,6 +502,7 @@ class SourceFinder:
                 if keys and not cited.via_key:
                     cited.via_key = keys[-1]
                 keys.append(key)
+        keys += self._quoted_by(sentence, keys)
         self._relayed_by_outlet(sentence, keys)
         self._polled_by(sentence, keys)
         keys += self._written_documents(sentence, keys)
@@ -536,6 +557,52 @@ class SourceFinder:
             if not entity or entity.kind != "person" or key not in self.result.sources:
                 return []
             keys.append(key)
+        return keys
+
+    def _quoted_by(self, sentence: Sentence, keys: list[str]) -> list[str]:
+        """A speaker heard through someone who quoted them: that one is the speaker's `via`."""
+        added: list[str] = []
+        passive = _QUOTED_BY.search(sentence.text)
+        if passive:
+            relay = self._classify_key(passive.group("relay"), sentence.start + passive.start("relay"), sentence)
+            subject = subject_before(sentence, passive.start())
+            speaker = (
+                self._classify_key(subject[0], subject[1], sentence, role=subject[2])
+                if subject else None
+            )
+            added += self._link_via(speaker, relay)
+        active = _QUOTED_AS.search(sentence.text)
+        if active:
+            subject = subject_before(sentence, active.start())
+            relay = self._classify_key(subject[0], subject[1], sentence) if subject else None
+            phrase = active.group("speaker")
+            start = sentence.start + active.start("speaker")
+            named = re.match(r"(?P<role>.+?),\s+(?P<name>[A-Z][^,]+?),?$", phrase)
+            role = None
+            if named and _looks_like_role(named.group("role")):
+                role = DETERMINER.sub("", named.group("role")).strip()
+                start += named.start("name")
+                phrase = named.group("name")
+            speaker = self._classify_key(phrase, start, sentence, role=role)
+            added += self._link_via(speaker, relay)
+        return [k for k in added if k not in keys]
+
+    def _classify_key(
+        self, phrase: str, offset: int, sentence: Sentence, *, role: str | None = None
+    ) -> str | None:
+        cand = classify(phrase, offset, self.registry)
+        if not cand:
+            return None
+        if role and not cand.role and cand.kind == "named_person":
+            cand.role = role
+        return self._resolve(cand, sentence)
+
+    def _link_via(self, speaker: str | None, relay: str | None) -> list[str]:
+        keys = [k for k in (speaker, relay) if k]
+        if speaker and relay and speaker != relay:
+            found = self.result.sources[speaker]
+            if not found.via_key:
+                found.via_key = relay
         return keys
 
     def _polled_by(self, sentence: Sentence, keys: list[str]) -> None:
@@ -670,6 +737,14 @@ class SourceFinder:
         if not np:
             return
         phrase = np[0].strip()
+        if _OUTLET_BACK_REFERENCE.match(phrase):
+            # "a source close to the couple told the paper": the outlet named before.
+            outlets = [k for k, f in self.result.sources.items() if f.kind == "outlet"]
+            speaker = self.result.sources.get(speaker_key)
+            if outlets and speaker and speaker.kind != "outlet" and not speaker.via_key:
+                speaker.via_key = outlets[-1]
+                self.result.attach(sentence.index, outlets[-1])
+            return
         runs = cap_sequences(phrase)
         if not runs:
             return
@@ -773,6 +848,13 @@ class SourceFinder:
                     self.result.attach(sentence.index, key)
             else:
                 previous = []
+
+
+def _looks_like_role(phrase: str) -> bool:
+    words = [w.lower().strip(",.") for w in phrase.split()]
+    return 0 < len(words) <= 8 and any(
+        w in lx.ROLE_NOUNS or w in lx.ROLE_EXTRA or w in lx.ANONYMOUS_HEADS for w in words
+    )
 
 
 def _coordinated(phrase: str, offset: int) -> list[tuple[str, int]]:

@@ -146,7 +146,7 @@ def role_kind(role: str | None) -> str | None:
     if not role:
         return None
     last = re.findall(r"[a-z\-]+", role.lower().split(" at ")[0].split(" of ")[0])
-    if last and last[-1] in _OUTLET_NOUNS:
+    if last and (last[-1] in _OUTLET_NOUNS or " ".join(last[-2:]) in _OUTLET_NOUNS):
         return "outlet"
     if last and last[-1] in _ORG_NOUNS:
         return "named_org"
