@@ -290,6 +290,23 @@ def test_a_speaker_quoted_by_someone_else_is_heard_through_them(
     assert quoted.via and relay.lower() in report.source(quoted.via).name.lower()
 
 
+@pytest.mark.parametrize(
+    ("sentence", "marker"),
+    [
+        ("She is alleged to have taken the money.", "is alleged to have"),
+        ("The players are also said to be unhappy.", "are also said to be"),
+        ("The plan could yet change.", "could yet change"),
+        ("Stocks may sell out.", "may sell out"),
+        ("The video has not been verified.", "has not been verified"),
+        ("Prices are likely to rise.", "are likely to rise"),
+        ("It is widely thought that he will quit.", "widely thought"),
+    ],
+)
+def test_hedges_are_reported_with_their_auxiliaries(sentence: str, marker: str) -> None:
+    markers = [h.marker for h in _report("Headline here\n" + sentence).hedges]
+    assert any(marker in m for m in markers), markers
+
+
 def test_according_to_two_sources_lists_both() -> None:
     report = _report("Headline here\nMinisters may drop the pledge, according to three people "
                      "familiar with the discussions and a leaked document seen by the Guardian.")

@@ -376,6 +376,12 @@ STOP_CAPS = {
 
 # Hedging and rumour markers. Each pattern's match is the marker as written.
 RUMOUR_HEDGES = (
+    # With their auxiliary, as readers quote them: "is alleged to have", "are also said to be".
+    r"(?:it\s+)?(?:is|are|was|were|has\s+been|have\s+been)\s+(?:also\s+|widely\s+|now\s+)?"
+    r"(?:alleged|believed|thought|said|understood|claimed|rumou?red|reported)"
+    r"(?:\s+to(?:\s+(?:have|be))?)?",
+    r"(?:widely|generally)\s+(?:believed|thought|expected)",
+    r"(?:has|have|had)\s+not\s+been\s+(?:independently\s+)?(?:verified|confirmed)",
     r"rumou?red", r"rumou?rs?", r"reportedly", r"allegedly", r"alleged", r"purportedly",
     r"(?:is|are|was|were|it['’]s|it is)\s+said\s+to\s+be", r"said\s+to\s+be", r"speculation",
     r"(?:not\s+)?(?:thought|believed|understood)\s+to\s+be", r"it\s+is\s+thought",
@@ -387,13 +393,16 @@ RUMOUR_HEDGES = (
     r"believed\s+to", r"thought\s+to\s+be", r"whispers?", r"gossip",
 )
 UNCERTAINTY_HEDGES = (
-    r"(?:could|may|might)\s+(?:not\s+)?(?:have\s+been\s+|have\s+|be\s+)?(?:[a-z]+ly\s+)?[a-z]+",
+    r"(?:could|may|might)\s+(?:not\s+)?(?:yet\s+|also\s+|still\s+|even\s+|well\s+|soon\s+)?"
+    r"(?:have\s+been\s+|have\s+|be\s+)?(?:[a-z]+ly\s+)?[a-z]+"
+    r"(?:\s+(?:out|up|off|down|back|over|away|ahead|higher|lower))?",
     r"possibly",
-    r"potentially", r"perhaps", r"apparently", r"appear(?:s|ed)?\s+to(?:\s+be)?",
+    r"potentially", r"perhaps", r"apparently", r"appear(?:s|ed)?\s+to(?:\s+(?:be|have|show))?",
     r"seem(?:s|ed)?\s+to(?:\s+be)?", r"unclear",
+    r"(?:is|are|was|were)\s+(?:more\s+|less\s+)?likely\s+to(?:\s+[a-z]+)?", r"likely\s+to\s+[a-z]+",
     r"(?:more|most)\s+likely", r"likely\s+to", r"expected\s+to", r"set\s+to",
-    r"about(?=\s+[$£€]?\d)", r"around(?=\s+[$£€]?\d)", r"as\s+many\s+as", r"up\s+to(?=\s+[$£€]?\d)",
-    r"estimated", r"suggests?", r"(?:is|are)\s+feared", r"fears?\s+(?:that|over)",
+    r"about(?=\s+[$£€]?\d)", r"around(?=\s+[$£€]?\d)", r"as\s+many\s+as", r"up\s+to(?=\s+(?:[$£€]?\d|one|two|three|four|five|six|seven|eight|nine|ten|half|a\s+third)\b)",
+    r"estimated", r"suggest(?:s|ed)?", r"(?:is|are)\s+feared", r"fears?\s+(?:that|over)",
     r"linked\s+to", r"associated\s+with", r"roughly", r"approximately", r"an\s+estimated",
     r"nearly(?=\s+[$£€]?\d)", r"(?:not\s+)?expected\s+to",
     r"on\s+course\s+to", r"poised\s+to",
