@@ -307,6 +307,13 @@ def test_hedges_are_reported_with_their_auxiliaries(sentence: str, marker: str) 
     assert any(marker in m for m in markers), markers
 
 
+def test_a_name_followed_by_a_body_noun_is_that_body() -> None:
+    report = _report("Headline here\nIn its response, the local NHS integrated care board said "
+                     "practices were full.")
+    board = _source(report, "care board")
+    assert (board.kind, board.name) == ("named_org", "NHS integrated care board")
+
+
 def test_according_to_two_sources_lists_both() -> None:
     report = _report("Headline here\nMinisters may drop the pledge, according to three people "
                      "familiar with the discussions and a leaked document seen by the Guardian.")

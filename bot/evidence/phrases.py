@@ -454,6 +454,12 @@ def classify(phrase: str, offset: int, registry: Registry) -> Candidate | None:
         if role and prefix and phrase.find(prefix) >= 0:
             mention_start = offset + phrase.find(prefix)
             mention = phrase[phrase.find(prefix) : end].strip()
+        body = _BODY_NOUN_AFTER.match(phrase, end)
+        if body and not is_outlet(name):
+            # "the Save Hallowfield Meadows group", "the local NHS integrated care board"
+            full = f"{name} {body.group('noun')}" if body.group("noun") != "group" else name
+            return Candidate("named_org", name=full, mention=phrase[start : body.end()].strip(),
+                             offset=offset + start)
         entity = registry.resolve(name)
         if is_outlet(name, role or "") or (entity and entity.kind == "outlet"):
             name = entity.name if entity else name
@@ -545,6 +551,13 @@ def _name_in_tail(phrase: str, head: str, runs: list[tuple[int, int, str]]) -> b
             flags=re.I,
         )
     )
+
+
+_BODY_NOUN_AFTER = re.compile(
+    r"\s+(?P<noun>(?:[a-z\-]+\s+){0,2}?(?:group|campaign|charity|association|council|board|"
+    r"trust|union|committee|society|coalition|alliance|network|foundation|agency|authority|"
+    r"department|ministry|office|company|firm|club))\s*$"
+)
 
 
 def _qualified_before(phrase: str, person: str, text_head: str) -> bool:
