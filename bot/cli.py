@@ -8,6 +8,7 @@ Errors become one line on stderr and an exit code, never a traceback:
 from __future__ import annotations
 
 import argparse
+import re
 import asyncio
 import logging
 import sys
@@ -47,14 +48,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_URL_WITH_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*:(?://|[^\\/])")
+
+
 def _read_source(source: str, settings: Settings) -> str:
     from .engine import read_input
 
     if source == "-":
         return read_input(sys.stdin.buffer.read(), settings)
-    if source.lower().startswith(("http://", "https://")):
-        return source
     path = Path(source)
+    if not path.exists() and _URL_WITH_SCHEME.match(source):
+        from .fetch import parse_link
+
+        parse_link(source)  # "ftp:", "data:", "file:" get the fetcher's own refusal
+        return source
     if not path.exists() and " " not in source and "." in source:
         from .engine import link_of
 

@@ -92,6 +92,16 @@ def test_blocked_link_exits_2(tmp_path: Path) -> None:
     one_clear_line(result.stderr)
 
 
+@pytest.mark.parametrize("link", ["ftp://example.org/story", "file:///etc/passwd",
+                                  "data:text/plain,hello"])
+def test_links_with_other_schemes_are_refused_as_links_not_missing_files(
+    tmp_path: Path, link: str
+) -> None:
+    result = run_cli("check", link, cwd=tmp_path)
+    assert result.returncode == 2
+    assert one_clear_line(result.stderr) == "credbot: I only open http and https links."
+
+
 def test_llm_report_over_http_in_a_subprocess(fake_llm, tmp_path: Path) -> None:
     fake_llm.push(reply(analysis(
         summary="The headline rests on one anonymous source, relayed from the Mirror.", score=1,
