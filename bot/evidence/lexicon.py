@@ -304,6 +304,8 @@ HONORIFICS = {
     "father", "rabbi", "imam", "bishop", "archbishop", "cardinal", "sheikh", "mayor",
     "governor", "ambassador", "baroness", "baron", "admiral", "commander", "lieutenant", "lt",
 }
+# Titles before a single name that still make it a person's: "Prince Andrew", "Dr Ames".
+PERSON_TITLES = HONORIFICS | {"prince", "princess", "king", "queen"}
 # Further nouns that make an appositive a role: "Frank Devlin, a library user, said".
 ROLE_EXTRA = {
     "member", "author", "user", "organiser", "organizer", "cardiologist", "partner",

@@ -178,8 +178,7 @@ class Registry:
                 w[0].isupper() and w.isalpha() or "-" in w for w in words
             ):
                 kind = "person"
-            elif len(words) == 1 and any(r.lower().rstrip(".") in lx.HONORIFICS | {
-                "prince", "princess", "king", "queen"} for r in role):
+            elif len(words) == 1 and any(r.lower().rstrip(".") in lx.PERSON_TITLES for r in role):
                 kind = "person"  # "Prince Andrew", "Dr Ames": later "Andrew", "Ames"
             else:
                 kind = "unknown"

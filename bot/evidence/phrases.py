@@ -377,14 +377,14 @@ def classify(phrase: str, offset: int, registry: Registry) -> Candidate | None:
         and not (" " not in r[2] and lx.NATIONALITIES.match(r[2]))  # "the British royal"
     ]
     document = document_phrase(phrase, offset)
-    unnamed = _anonymous(phrase, offset)
+    anonymous = _anonymous(phrase, offset)
     if (
         document
-        and unnamed
-        and unnamed.head not in lx.DOCUMENT_HEADS
-        and _qualified_before(phrase, unnamed.head, document.head)
+        and anonymous
+        and anonymous.head not in lx.DOCUMENT_HEADS
+        and _qualified_before(phrase, anonymous.head, document.head)
     ):
-        return unnamed  # "a person familiar with the company's sales figures"
+        return anonymous  # "a person familiar with the company's sales figures"
     if document and (
         document.kind in ("outlet", "named_org")
         or not _person_run(runs, phrase)
@@ -406,7 +406,6 @@ def classify(phrase: str, offset: int, registry: Registry) -> Candidate | None:
         )
     ):
         return document
-    anonymous = _anonymous(phrase, offset)
     if anonymous and (
         not _person_run(runs, phrase)
         or _name_in_tail(phrase, anonymous.head, runs)

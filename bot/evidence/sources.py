@@ -37,6 +37,7 @@ from .subjects import (
     looks_like_subject,
     noun_phrase_after,
     role_kind,
+    role_phrase,
     subject_after,
     subject_before,
 )
@@ -327,12 +328,11 @@ class SourceFinder:
         """'the council said' is the council named earlier; 'the company', the last firm named."""
         head = cand.head
         orgs = [key for key, found in self.result.sources.items() if found.kind == "named_org"]
-        bodies = [k for k, f in self.result.sources.items() if f.kind in ("named_org", "outlet")]
-        for key in reversed(bodies):
-            found = self.result.sources[key]
-            if found.kind == "outlet" and head not in (found.role or "").lower().split():
-                continue
-            if head in found.name.lower() or head in (found.role or "").lower().split():
+        for key, found in reversed(self.result.sources.items()):
+            in_role = head in (found.role or "").lower().split()
+            if found.kind == "named_org" and head in found.name.lower() or (
+                found.kind in ("named_org", "outlet") and in_role
+            ):
                 return key  # "the agency" after "Dravia's state news agency, Dravpress"
         entity = next(
             (
@@ -564,7 +564,8 @@ class SourceFinder:
         added: list[str] = []
         passive = _QUOTED_BY.search(sentence.text)
         if passive:
-            relay = self._classify_key(passive.group("relay"), sentence.start + passive.start("relay"), sentence)
+            relay_at = sentence.start + passive.start("relay")
+            relay = self._classify_key(passive.group("relay"), relay_at, sentence)
             subject = subject_before(sentence, passive.start())
             speaker = (
                 self._classify_key(subject[0], subject[1], sentence, role=subject[2])
@@ -578,9 +579,8 @@ class SourceFinder:
             phrase = active.group("speaker")
             start = sentence.start + active.start("speaker")
             named = re.match(r"(?P<role>.+?),\s+(?P<name>[A-Z][^,]+?),?$", phrase)
-            role = None
-            if named and _looks_like_role(named.group("role")):
-                role = DETERMINER.sub("", named.group("role")).strip()
+            role = role_phrase(named.group("role")) if named else None
+            if named and role:
                 start += named.start("name")
                 phrase = named.group("name")
             speaker = self._classify_key(phrase, start, sentence, role=role)
@@ -848,13 +848,6 @@ class SourceFinder:
                     self.result.attach(sentence.index, key)
             else:
                 previous = []
-
-
-def _looks_like_role(phrase: str) -> bool:
-    words = [w.lower().strip(",.") for w in phrase.split()]
-    return 0 < len(words) <= 8 and any(
-        w in lx.ROLE_NOUNS or w in lx.ROLE_EXTRA or w in lx.ANONYMOUS_HEADS for w in words
-    )
 
 
 def _coordinated(phrase: str, offset: int) -> list[tuple[str, int]]:

@@ -94,7 +94,7 @@ def _bare_name(piece: str) -> bool:
     )
 
 
-def _role_phrase(piece: str) -> str | None:
+def role_phrase(piece: str) -> str | None:
     """'a cardiologist at King's College London who was not involved': the role, cleaned."""
     cleaned = piece.strip(" ,;:—–‘’'\"“”()")
     cleaned = _RELATIVE_TAIL.sub("", cleaned).strip(" ,")
@@ -224,12 +224,12 @@ def subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str |
         if FINITE_SPEECH.search(_RELATIVE_TAIL.sub("", cleaned)):
             return None  # "X said ... and called for": X was taken at the first verb
         if i > 0 and not _bare_name(piece) and _bare_name(pieces[i - 1][2]):
-            role = _role_phrase(piece)
+            role = role_phrase(piece)
             if role:
                 return pieces[i - 1][2], sentence.start + base + pieces[i - 1][0], role
         at_start = i == 1 and base == 0
         if i > 0 and _bare_name(piece) and (at_start or _only_connector(pieces[: i - 1])):
-            role = _role_phrase(pieces[i - 1][2])
+            role = role_phrase(pieces[i - 1][2])
             return piece, sentence.start + base + start, role
         return piece, sentence.start + base + start, None
     return None
