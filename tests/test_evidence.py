@@ -314,6 +314,17 @@ def test_a_name_followed_by_a_body_noun_is_that_body() -> None:
     assert (board.kind, board.name) == ("named_org", "NHS integrated care board")
 
 
+def test_a_speaker_folded_into_their_post_is_not_resolved_to_later() -> None:
+    # The person who "posted on Twitter" becomes the post; a later "her" must not point at
+    # the dropped person (this used to raise KeyError on a real BBC article).
+    report = _report(
+        "He has consistently denied being unfair to her.\n"
+        "Then, last week, Nadia Frost posted on Twitter accusing Big Label of blocking her songs.\n"
+        "She also accused Big Label of holding back permission to use any music in a film."
+    )
+    assert _source(report, "Twitter").kind == "social_media"
+
+
 def test_according_to_two_sources_lists_both() -> None:
     report = _report("Headline here\nMinisters may drop the pledge, according to three people "
                      "familiar with the discussions and a leaked document seen by the Guardian.")

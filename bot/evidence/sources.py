@@ -279,6 +279,14 @@ class SourceFinder:
             self.recent_people.append((sentence.index, key))
         return key
 
+    def _drop(self, key: str) -> None:
+        """Forget a source everywhere, so no later pronoun or coreference points at it."""
+        self.result.sources.pop(key, None)
+        self.recent_people = [(i, k) for i, k in self.recent_people if k != key]
+        for keys in (self.anonymous_keys, self.document_keys):
+            if key in keys:
+                keys.remove(key)
+
     def _resolve(self, cand: Candidate, sentence: Sentence) -> str | None:
         if cand.kind in ("pronoun", "coref_person"):
             for index, key in reversed(self.recent_people):
@@ -397,7 +405,7 @@ class SourceFinder:
                 # A headline repeats the body's sources ("..., sources say"): link, never add.
                 self._sentence(sentence)
                 for key in set(self.result.sources) - known:
-                    del self.result.sources[key]
+                    self._drop(key)
                 keys = self.result.by_sentence.get(sentence.index, [])
                 self.result.by_sentence[sentence.index] = [k for k in keys if k in known]
         self._inherit_quote_continuations()
@@ -539,7 +547,7 @@ class SourceFinder:
             keys = [k for k in keys if k not in social_speaker_only] + [key]
             for dropped in social_speaker_only:
                 if not any(dropped in v for i, v in self.result.by_sentence.items()):
-                    self.result.sources.pop(dropped, None)
+                    self._drop(dropped)
         for key in keys:
             if key in self.result.sources:
                 self.result.attach(sentence.index, key)
