@@ -9,7 +9,6 @@ fails, and it grounds the LLM's report when one succeeds.
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING
 
 from . import evidence
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_LONE_URL = re.compile(r"^\s*<?(https?://\S+?)>?\s*$", re.I)
 _MIN_WORDS = 5
 # A message with a link and at most this many other words is about the link ("is this
 # true? <url>"); a longer one is an article that happens to contain a link.
@@ -88,11 +86,8 @@ async def load_article(source: str, settings: Settings, *,
 
 def link_of(text: str) -> str | None:
     """The link a message is about, when it is essentially just a link; else None."""
-    try:
-        from .urls import find_url
-    except ImportError:  # the link helpers are optional at import time
-        lone = _LONE_URL.match(text)
-        return lone.group(1) if lone else None
+    from .urls import find_url
+
     url = find_url(text)
     if url is None:
         return None
