@@ -10,16 +10,26 @@ from __future__ import annotations
 import json
 import logging
 import re
-import secrets
 from typing import Literal
 
 from pydantic import BaseModel
 
 import prompts
 
-from .models import Article, Claim, Hedge, Rating, RedFlag, Report, Source, Usage
 from .llm import LLMClient
-from .tokens import count_tokens
+from .models import (
+    RED_FLAG_CODES,
+    Article,
+    Claim,
+    Hedge,
+    Rating,
+    RedFlag,
+    Report,
+    Source,
+    Usage,
+)
+from .tokens import count_tokens, truncate_article
+from .untrusted import Fence, clean, defuse, fill
 
 log = logging.getLogger(__name__)
 
@@ -77,53 +87,99 @@ class LLMAnalysis(BaseModel):
     next_steps: list[str]
 
 
-def delimit(article_text: str) -> tuple[str, str, str]:
-    """Delimiter lines with a fresh random token; look-alikes inside the text are defused.
+# Bounds on what the prompt carries besides the article (which has its own token budget).
+HINT_TOKENS = 1200
+HINT_MENTION_CHARS = 80
+HINT_MARKER_CHARS = 40
+META_CHARS = {"Title": 300, "Site": 100, "Author": 150, "Published": 40}
+LANGUAGE_CHARS = 16
+_LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*")
 
-    The token makes the closing line unguessable, and any `<<<`/`>>>` run in the article is
-    broken up, so nothing inside can pass for a delimiter.
+
+def delimit(article_text: str) -> tuple[str, str, str]:
+    """Delimiter lines with a fresh random token, and the text with look-alikes defused.
+
+    The token makes the closing line unguessable, and any run of angle brackets in the
+    article is broken up, so nothing inside can pass for a delimiter.
     """
-    token = secrets.token_hex(6)
-    opening, closing = f"<<<ARTICLE {token}>>>", f"<<<END ARTICLE {token}>>>"
-    safe = re.sub(r"<{3,}", lambda m: "< " * len(m.group()), article_text)
-    safe = re.sub(r">{3,}", lambda m: " >" * len(m.group()), safe)
-    return opening, safe, closing
+    fence = Fence()
+    return fence.opening("ARTICLE"), defuse(article_text), fence.closing("ARTICLE")
 
 
 def article_block(article: Article, text: str) -> str:
-    """What the model reads as the article: metadata lines, then the (truncated) text."""
+    """What the model reads as the article: what the page says about itself, then the text.
+
+    Title, site, author and date are the page's own words, as untrusted as the text, so they
+    go inside the delimiters, each on one bounded line. The forward origin does not: it is
+    chat data, not the article, and reports are shared between chats.
+    """
     lines = []
-    if article.title and not text.lstrip().startswith(article.title.strip()):
-        lines.append(f"Title: {article.title}")
+    title = clean(article.title, META_CHARS["Title"])
+    if title and not text.lstrip().startswith(title):
+        lines.append(f"Title: {title}")
     for label, value in (("Site", article.site), ("Author", article.author),
-                         ("Published", article.published),
-                         ("Forwarded from", article.forwarded_from)):
+                         ("Published", article.published)):
+        value = clean(value, META_CHARS[label])
         if value:
             lines.append(f"{label}: {value}")
     return "\n".join(lines + ([""] if lines else []) + [text])
 
 
-def evidence_hints(evidence: Report) -> str:
-    """The offline reading, compact, so the model starts from what the rules found."""
-    hints = {
-        "sources": [{"id": s.id, "name": s.name, "kind": s.kind, "mention": s.mention,
-                     **({"via": s.via} if s.via else {})} for s in evidence.sources],
-        "hedges": sorted({h.marker for h in evidence.hedges}),
-        "red_flags": [f.code for f in evidence.red_flags],
+def evidence_hints(evidence: Report, model: str = "gpt-4o-mini",
+                   budget: int = HINT_TOKENS) -> str:
+    """The offline reading, compact and bounded, so the model starts from what the rules found.
+
+    It sits outside the delimiters, so it carries only what cannot steer: ids, kinds, rule
+    codes, the rating, and the article's own short mentions and hedge words, each one line,
+    clipped and defused, inside JSON strings. Sources past the token budget are left out.
+    """
+    def text(value: str, limit: int) -> str:
+        return defuse(clean(value, limit))
+
+    head: dict[str, object] = {
+        "hedges": sorted({text(h.marker, HINT_MARKER_CHARS) for h in evidence.hedges})[:20],
+        "red_flags": [f.code for f in evidence.red_flags if f.code in RED_FLAG_CODES],
         "rating": evidence.rating.score,
     }
-    return json.dumps(hints, ensure_ascii=False, separators=(",", ":"))
+    used = count_tokens(json.dumps(head, ensure_ascii=False), model)
+    sources: list[dict[str, str]] = []
+    for s in evidence.sources:
+        item = {"id": s.id, "kind": s.kind, "mention": text(s.mention, HINT_MENTION_CHARS),
+                **({"via": s.via} if s.via else {})}
+        cost = count_tokens(json.dumps(item, ensure_ascii=False), model) + 1
+        if used + cost > budget:
+            break
+        sources.append(item)
+        used += cost
+    return json.dumps({"sources": sources, **head}, ensure_ascii=False, separators=(",", ":"))
 
 
-def build_messages(article: Article, text: str, evidence: Report,
-                   language: str) -> list[dict[str, str]]:
-    """System: the rubric only. User: reply language, hints, then the delimited article."""
-    opening, safe, closing = delimit(article_block(article, text))
-    user = prompts.load("user")
-    for name, value in (("language", language), ("evidence", evidence_hints(evidence)),
-                        ("open_delimiter", opening), ("close_delimiter", closing)):
-        user = user.replace("{" + name + "}", value)
-    user = user.replace("{article}", safe)  # last: the article's own braces stay as they are
+def reply_language(language: str) -> str:
+    """A language code as the prompt may carry it (a tag, not free text), else "en"."""
+    value = (language or "").strip()[:LANGUAGE_CHARS]
+    return value if _LANGUAGE.fullmatch(value) else "en"
+
+
+def build_messages(article: Article, text: str, evidence: Report, language: str, *,
+                   article_tokens: int | None = None,
+                   model: str = "gpt-4o-mini") -> list[dict[str, str]]:
+    """System: the rubric only. User: reply language, hints, then the delimited article.
+
+    The template is filled in one pass, so nothing the article says is read as a
+    placeholder. With `article_tokens`, the delimited part is held to that many tokens
+    even after defusing (which can lengthen odd text).
+    """
+    fence = Fence()
+    safe = defuse(article_block(article, text))
+    if article_tokens is not None and count_tokens(safe, model) > article_tokens:
+        safe, _ = truncate_article(safe, article_tokens, model)
+    user = fill(prompts.load("user"), {
+        "language": reply_language(language),
+        "evidence": evidence_hints(evidence, model),
+        "open_delimiter": fence.opening("ARTICLE"),
+        "close_delimiter": fence.closing("ARTICLE"),
+        "article": safe,
+    })
     return [
         {"role": "system", "content": prompts.load("analyze")},
         {"role": "user", "content": user},
@@ -133,7 +189,9 @@ def build_messages(article: Article, text: str, evidence: Report,
 async def analyze_with_llm(article: Article, text: str, evidence: Report, client: LLMClient,
                            *, language: str, max_tokens: int) -> tuple[Report, Usage]:
     """The model's report for `text` (the article, already cut to budget), not yet grounded."""
-    messages = build_messages(article, text, evidence, language)
+    messages = build_messages(article, text, evidence, language,
+                              article_tokens=client.settings.max_article_tokens,
+                              model=client.model)
     log.info("LLM analysis: about %d prompt tokens, completion capped at %d",
              sum(count_tokens(m["content"], client.model) for m in messages), max_tokens)
     result, usage = await client.complete_json(messages, LLMAnalysis, max_tokens=max_tokens)
