@@ -17,7 +17,8 @@ import logging
 import random
 import re
 import time
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any, Self, TypeVar
 
 import httpx
 import openai
@@ -36,6 +37,7 @@ import prompts
 from .errors import LLMError
 from .models import Usage
 from .settings import Settings
+from .untrusted import clean
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
@@ -69,9 +71,13 @@ MAX_COMPLETION_CEILING = 16_000
 _REFUSAL = re.compile(
     r"^\W*(i'?m sorry|i am sorry|sorry[,.]|i apologi[sz]e|i can(?:not|'t|’t)|i'?m unable|"
     r"i am unable|i won'?t|i will not|as an ai\b|unfortunately,? i can)",
-    re.I,
+    re.IGNORECASE,
 )
-_THINK = re.compile(r"<think>.*?</think>", re.S | re.I)
+# Longest answer text we read: far above MAX_COMPLETION_CEILING tokens, far below harm.
+MAX_ANSWER_CHARS = 400_000
+# Statuses with which servers reject a response_format they do not support: 400 and 422
+# (OpenAI-style validation), 500 (llama-cpp-python's server wraps its validation error).
+_FORMAT_REJECTION_STATUSES = (400, 422, 500)
 
 
 def price_usd(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
@@ -160,7 +166,7 @@ def _user_message(exc: BaseException, model: str) -> str:
         return "The AI service did not answer in time."
     if isinstance(exc, openai.APIConnectionError):
         return "The AI service could not be reached."
-    if isinstance(exc, ValueError):
+    if isinstance(exc, (ValueError, RecursionError)):
         return "The AI service sent something that is not an API answer (check OPENAI_BASE_URL)."
     return "The AI service failed."
 
@@ -210,7 +216,7 @@ class LLMClient:
     async def aclose(self) -> None:
         await self._client.close()
 
-    async def __aenter__(self) -> "LLMClient":
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -230,7 +236,7 @@ class LLMClient:
             if choice.finish_reason == "length":
                 choice = await self._call(messages, tally, max_tokens=self._more(max_tokens))
             self._raise_if_refused(choice, json_expected=False)
-            text = _THINK.sub("", choice.message.content or "").strip()
+            text = clean(strip_reasoning(_content(choice)), MAX_ANSWER_CHARS, multiline=True)
             return text + "…" if choice.finish_reason == "length" else text
 
         return await self._guarded(run()), tally
@@ -248,7 +254,7 @@ class LLMClient:
         content = await self._structured_answer(messages, schema, max_tokens, tally)
         try:
             return parse_json(content, schema)
-        except (ValueError, ValidationError) as first_error:
+        except ValueError as first_error:  # pydantic's ValidationError is a ValueError
             log.warning("LLM output invalid, asking for one repair: %s", _short(first_error))
             repair = prompts.load("repair").replace("{error}", _short(first_error, 2000))
             messages = messages + [
@@ -258,7 +264,7 @@ class LLMClient:
             content = await self._structured_answer(messages, schema, max_tokens, tally)
             try:
                 return parse_json(content, schema)
-            except (ValueError, ValidationError) as second_error:
+            except ValueError as second_error:
                 raise LLMError("The AI model returned an answer that could not be read.",
                                detail=_short(second_error, 500)) from second_error
 
@@ -273,7 +279,7 @@ class LLMClient:
                 raise LLMError("The AI model's answer was cut off before it was complete.",
                                detail="finish_reason=length twice")
         self._raise_if_refused(choice, json_expected=True)
-        return choice.message.content or ""
+        return _content(choice)
 
     async def _structured_call(self, messages: Messages, schema: type[BaseModel],
                                max_tokens: int, tally: Usage) -> Any:
@@ -284,12 +290,19 @@ class LLMClient:
                                 "schema": strict_schema(schema)},
             }
             try:
+                # A rejected format is the same on every attempt: never retried.
                 return await self._call(messages, tally, max_tokens=max_tokens,
-                                        response_format=response_format)
-            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-                if not (self._auto and _mentions_response_format(exc)):
+                                        response_format=response_format,
+                                        final=rejects_response_format)
+            except openai.APIStatusError as exc:
+                if not rejects_response_format(exc):
                     raise
-                log.warning("The server rejects json_schema; using json_object from now on")
+                if not self._auto:
+                    raise LLMError("The AI service does not accept JSON-schema output; set "
+                                   "CREDBOT_LLM_JSON_MODE=json_object (or auto).",
+                                   detail=self._redact(_short(exc, 500))) from None
+                log.warning("The server rejects json_schema (HTTP %d); using json_object from "
+                            "now on", exc.status_code)
                 self.json_mode = "json_object"
         return await self._call(with_schema(messages, schema), tally, max_tokens=max_tokens,
                                 response_format={"type": "json_object"})
@@ -297,34 +310,42 @@ class LLMClient:
     @staticmethod
     def _raise_if_refused(choice: Any, *, json_expected: bool) -> None:
         refusal = getattr(choice.message, "refusal", None)
-        content = (choice.message.content or "").strip()
+        content = _content(choice).strip()
         if refusal or choice.finish_reason == "content_filter":
             raise LLMError("The AI model declined to analyse this text.",
-                           detail=str(refusal or "finish_reason=content_filter")[:300])
-        if json_expected and "{" not in content and _REFUSAL.match(_THINK.sub("", content)):
-            raise LLMError("The AI model declined to analyse this text.", detail=content[:300])
+                           detail=clean(str(refusal or "finish_reason=content_filter"), 300))
+        if json_expected and "{" not in content and _REFUSAL.match(strip_reasoning(content)):
+            raise LLMError("The AI model declined to analyse this text.",
+                           detail=clean(content, 300))
 
     def _more(self, max_tokens: int) -> int:
         return min(max_tokens * LENGTH_RETRY_FACTOR, MAX_COMPLETION_CEILING)
 
     # --- plumbing -------------------------------------------------------------
     async def _call(self, messages: Messages, tally: Usage, *, max_tokens: int,
+                    final: Callable[[BaseException], bool] | None = None,
                     **kwargs: Any) -> Any:
-        """One chat completion under our retry policy; returns its first choice."""
+        """One chat completion under our retry policy; returns its first choice.
+
+        `final` marks errors that retrying cannot change for this request, on top of the
+        policy's own (a rejected response_format answers the same every time).
+        """
         # OpenAI's reasoning models reject max_tokens; other servers may not know the new name.
         cap = {"max_completion_tokens" if self.on_openai else "max_tokens": max_tokens}
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.llm_max_attempts)
             | stop_before_delay(self.settings.llm_total_timeout),
             wait=self._wait,
-            retry=retry_if_exception(_retryable),
+            retry=retry_if_exception(
+                lambda exc: _retryable(exc) and not (final is not None and final(exc))),
             reraise=True,
             before_sleep=self._log_retry,
         )
+        completions: Any = self._client.chat.completions  # our dict messages, untyped kwargs
         async for attempt in retrying:
             with attempt:
                 async with asyncio.timeout(self.settings.llm_timeout):
-                    response = await self._client.chat.completions.create(
+                    response = await completions.create(
                         model=self.model, messages=messages, **cap, **kwargs)
         self._count(response, tally)
         if not response.choices:
@@ -358,9 +379,11 @@ class LLMClient:
                 return await coro
         except LLMError:
             raise
-        except (openai.OpenAIError, TimeoutError, httpx.HTTPError, ValueError) as exc:
-            # ValueError: a 200 whose body is not JSON (a wrong OPENAI_BASE_URL, a proxy page).
-            detail = self._redact(f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one LLMError
+            # Anything a server can send must end as an LLMError (the caller falls back to
+            # the offline report): a 200 whose body is not JSON (a wrong OPENAI_BASE_URL, a
+            # proxy page) is a ValueError, a body nested too deeply a RecursionError.
+            detail = self._redact(f"{type(exc).__name__}: {_short(exc, 2000)}")
             log.warning("LLM failed after %.1fs: %s", time.monotonic() - started, detail[:500])
             raise LLMError(_user_message(exc, self.model), detail=detail) from None
 
@@ -368,10 +391,22 @@ class LLMClient:
         return text.replace(self._key, "[API key]") if self._key else text
 
 
-def _mentions_response_format(exc: openai.APIStatusError) -> bool:
+def rejects_response_format(exc: BaseException) -> bool:
+    """Whether a server refused the request's response_format, rather than failed.
+
+    Servers without structured outputs answer json_schema with 400 or 422, or (llama-cpp-
+    python's OpenAI-compatible server) a 500 wrapping the validation error; all of them name
+    the field in the message. Other errors of those statuses do not.
+    """
+    if not isinstance(exc, openai.APIStatusError):
+        return False
+    if exc.status_code not in _FORMAT_REJECTION_STATUSES:
+        return False
     text = f"{exc.message} {json.dumps(exc.body, default=str)}".lower()
-    return any(w in text for w in ("response_format", "json_schema", "structured output",
-                                   "response format", "schema"))
+    words = ["response_format", "response format", "json_schema", "structured output"]
+    if exc.status_code != 500:
+        words.append("schema")  # a 4xx about a schema can only be ours
+    return any(w in text for w in words)
 
 
 def with_schema(messages: Messages, schema: type[BaseModel]) -> Messages:
@@ -386,13 +421,50 @@ def with_schema(messages: Messages, schema: type[BaseModel]) -> Messages:
     return out
 
 
+def strip_reasoning(text: str) -> str:
+    """`text` without <think>...</think> blocks (reasoning models), in one linear pass.
+
+    An opening tag with no closing one hides everything after it, as a stream would.
+    """
+    lower = text.lower()
+    out: list[str] = []
+    position = 0
+    while (start := lower.find("<think>", position)) >= 0:
+        out.append(text[position:start])
+        end = lower.find("</think>", start)
+        position = len(text) if end < 0 else end + len("</think>")
+    out.append(text[position:])
+    return "".join(out)
+
+
 def parse_json(content: str, schema: type[T]) -> T:
-    """Validate a model's JSON answer, tolerating code fences, reasoning tags and prose around it."""
-    text = _THINK.sub("", content).strip()
+    """Validate a model's JSON answer, tolerating code fences, reasoning tags and prose around it.
+
+    Every way the text can be wrong (too long, no object, bad JSON, nested too deeply for
+    the parser, the wrong shape) is a ValueError, so the caller's one repair turn and then
+    its fall-back to the offline report cover all of them.
+    """
+    if len(content) > MAX_ANSWER_CHARS:
+        raise ValueError(f"the answer is longer than {MAX_ANSWER_CHARS} characters")
+    text = strip_reasoning(content).strip()
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end < start:
         raise ValueError("the answer holds no JSON object")
-    return schema.model_validate(json.loads(text[start:end + 1]))
+    try:
+        data = json.loads(text[start:end + 1])
+    except RecursionError:
+        raise ValueError("the answer's JSON is nested too deeply") from None
+    try:
+        return schema.model_validate(data)
+    except ValidationError:
+        raise
+    except (RecursionError, ValueError, TypeError) as exc:
+        raise ValueError(f"the answer could not be validated: {_short(exc)}") from None
+
+
+def _content(choice: Any) -> str:
+    content = choice.message.content
+    return content if isinstance(content, str) else ""
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:

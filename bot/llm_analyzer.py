@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 import prompts
 
+from .errors import LLMError
 from .llm import LLMClient
 from .models import (
     RED_FLAG_CODES,
@@ -195,7 +196,11 @@ async def analyze_with_llm(article: Article, text: str, evidence: Report, client
     log.info("LLM analysis: about %d prompt tokens, completion capped at %d",
              sum(count_tokens(m["content"], client.model) for m in messages), max_tokens)
     result, usage = await client.complete_json(messages, LLMAnalysis, max_tokens=max_tokens)
-    return to_report(result, evidence, client.model, language), usage
+    try:
+        return to_report(result, evidence, client.model, language), usage
+    except Exception as exc:  # noqa: BLE001 - a bad answer falls back like any other
+        raise LLMError("The AI model returned an answer that could not be read.",
+                       detail=f"{type(exc).__name__}: {str(exc)[:300]}") from None
 
 
 def to_report(result: LLMAnalysis, evidence: Report, model: str, language: str) -> Report:

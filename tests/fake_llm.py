@@ -13,7 +13,7 @@ behaviour from a queue (or `default` once the queue is empty) and every request 
 
 Behaviours: `reply(content, ...)`, `error(status, ...)`, `hang(seconds)`, `delay(seconds,
 behaviour)`, or any callable `(RecordedRequest) -> behaviour` for answers that depend on the
-request (e.g. `reject_json_schema(then)`). `analysis()`, `claim()` and `source()` build a
+request (e.g. `reject_json_schema(then)`, `llama_cpp_rejects_json_schema(then)`). `analysis()`, `claim()` and `source()` build a
 valid analysis for `reply`. Other modules import the fixture with
 `from tests.fake_llm import fake_llm  # noqa: F401`.
 """
@@ -109,16 +109,33 @@ def delay(seconds: float, behaviour: Response) -> Response:
     return Response(behaviour.status, behaviour.body, dict(behaviour.headers), seconds)
 
 
-def reject_json_schema(then: Behaviour) -> Callable[[RecordedRequest], Behaviour]:
-    """Like servers without structured outputs: 400 on json_schema, else `then`."""
+# What llama-cpp-python's OpenAI-compatible server answers to response_format json_schema:
+# HTTP 500 wrapping a pydantic validation error that names the field.
+LLAMA_CPP_JSON_SCHEMA_ERROR = (
+    "1 validation error: {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+    "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', 'ctx': "
+    "{'expected': \"'text' or 'json_object'\"}}\n\nFile \"/app/llama_cpp/server/errors.py\", "
+    "line 171, in custom_route_handler\n  response = await original_route_handler(request)")
+
+
+def reject_json_schema(then: Behaviour, *, status: int = 400,
+                       message: str = "response_format type json_schema is not supported",
+                       type: str = "invalid_request_error",
+                       param: str | None = "response_format") -> Callable[[RecordedRequest], Behaviour]:
+    """Like servers without structured outputs: `status` on json_schema, else `then`."""
 
     def decide(request: RecordedRequest) -> Behaviour:
         if request.response_format == "json_schema":
-            return error(400, "response_format type json_schema is not supported",
-                         param="response_format")
+            return error(status, message, type=type, param=param)
         return then
 
     return decide
+
+
+def llama_cpp_rejects_json_schema(then: Behaviour) -> Callable[[RecordedRequest], Behaviour]:
+    """llama-cpp-python's server: HTTP 500 with a validation message on json_schema."""
+    return reject_json_schema(then, status=500, message=LLAMA_CPP_JSON_SCHEMA_ERROR,
+                              type="internal_server_error", param=None)
 
 
 def analysis(*, summary: str = "The claims rest on named, on-record sources.",
