@@ -80,6 +80,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup_none": "none found",
         "followup_next": "What to check next",
         "followup_failed": "I could not answer that right now ({reason}). Try again in a minute.",
+        "next_forwarded": ("Look up where it was forwarded from ({origin}): who runs it, and whether it "
+                           "names its sources elsewhere."),
     },
     "ru": {
         "help": ("Я проверяю, насколько хорошо статья подкреплена источниками: кто что говорит, "
@@ -148,6 +150,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup_none": "не найдено",
         "followup_next": "Что проверить дальше",
         "followup_failed": "Сейчас не могу ответить ({reason}). Попробуйте через минуту.",
+        "next_forwarded": ("Выясните, откуда это переслано ({origin}): кто ведёт этот источник и называет ли"
+                           " он свои источники в других публикациях."),
     },
     "uk": {
         "help": ("Я перевіряю, наскільки добре стаття підкріплена джерелами: хто що каже, які "
@@ -213,6 +217,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup_none": "не знайдено",
         "followup_next": "Що перевірити далі",
         "followup_failed": "Зараз не можу відповісти ({reason}). Спробуйте за хвилину.",
+        "next_forwarded": ("З'ясуйте, звідки це переслано ({origin}): хто веде це джерело і чи називає воно "
+                           "свої джерела деінде."),
     },
     "de": {
         "help": ("Ich prüfe, wie gut ein Nachrichtenartikel belegt ist: wer was sagt, welche "
@@ -282,6 +288,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup_none": "keine gefunden",
         "followup_next": "Was als Nächstes zu prüfen ist",
         "followup_failed": "Ich kann das gerade nicht beantworten ({reason}). Versuch es in einer Minute.",
+        "next_forwarded": ("Prüfe, woher es weitergeleitet wurde ({origin}): wer dahintersteht und ob dort "
+                           "anderswo Quellen genannt werden."),
     },
     "es": {
         "help": ("Compruebo qué tan bien está respaldado un artículo: quién dice qué, qué "
@@ -351,6 +359,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup_none": "ninguna",
         "followup_next": "Qué comprobar después",
         "followup_failed": "No puedo responder ahora ({reason}). Inténtalo en un minuto.",
+        "next_forwarded": ("Averigua de dónde se reenvió ({origin}): quién lo gestiona y si nombra sus "
+                           "fuentes en otros sitios."),
     },
     "fr": {
         "help": ("Je vérifie si un article est bien sourcé : qui dit quoi, quelles affirmations "
@@ -420,6 +430,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup_none": "aucune",
         "followup_next": "Quoi vérifier ensuite",
         "followup_failed": "Je ne peux pas répondre pour l'instant ({reason}). Réessayez dans une minute.",
+        "next_forwarded": ("Vérifiez d'où cela a été transféré ({origin}) : qui le gère, et s'il cite ses "
+                           "sources ailleurs."),
     },
 }
 

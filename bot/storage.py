@@ -2,10 +2,15 @@
 
 SQLite (a file) by default, PostgreSQL via asyncpg when `CREDBOT_DATABASE_URL` says so.
 Stored: reports with the article text (follow-up questions need it, and the same link
-checked twice is answered from here without a second LLM call), which bot message shows
-which report, the follow-up threads, per-chat settings and quota counters. Everything
-but chat settings expires after `retention_days`; `forget_chat` deletes all of a chat's
-rows. Times are naive UTC so SQLite and PostgreSQL compare them the same way.
+checked twice is answered from here without a second LLM call), who a chat said its copy
+was forwarded from, which bot message shows which report, the follow-up threads, per-chat
+settings and quota counters. Everything but chat settings expires after `retention_days`;
+`forget_chat` deletes all of a chat's rows. Times are naive UTC so SQLite and PostgreSQL compare
+them the same way.
+
+Reports are shared between chats through `cached_report`, so a report row holds only what
+came from the article itself; the forward's origin lives in its own table, keyed by the
+chat's report row, and is put back into the chat's view by `get_report` (`bot.origin`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .errors import QuotaExceededError
 from .models import Article, Report
+from .origin import article_with_origin, with_origin
 from .settings import Settings
 
 
@@ -48,6 +54,21 @@ class ReportRow(Base):
     reusable: Mapped[bool] = mapped_column(Boolean, default=True)
     article_json: Mapped[str] = mapped_column(Text)
     report_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True, default=utcnow)
+
+
+class OriginRow(Base):
+    """Who a chat said its copy of a report was forwarded from: that chat's data alone.
+
+    A table of its own rather than a column, so databases made before it get it from
+    `create_all` (which adds tables, never columns).
+    """
+
+    __tablename__ = "credbot_report_origins"
+
+    report_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    forwarded_from: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True, default=utcnow)
 
 
@@ -153,11 +174,14 @@ class QuotaReached(QuotaExceededError):
 
 @dataclass
 class StoredReport:
+    """A stored report; from `get_report` it is the chat's own view (its origin included)."""
+
     id: int
     chat_id: int
     article: Article
     report: Report
     created_at: datetime
+    origin: str | None = None
 
 
 @dataclass
@@ -179,13 +203,18 @@ class PurgeCounts:
         return self.reports + self.messages + self.thread + self.quota
 
 
+# Bumped when what a shared report may contain changes: rows written before version 2 could
+# carry a chat's forward origin, so they are never served to another chat.
+CACHE_VERSION = "v2"
+
+
 def cache_key_for_url(canonical: str) -> str:
-    return "url:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return f"{CACHE_VERSION}:url:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def cache_key_for_text(text: str) -> str:
     folded = " ".join(text.split()).casefold()
-    return "text:" + hashlib.sha256(folded.encode("utf-8")).hexdigest()
+    return f"{CACHE_VERSION}:text:" + hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
 def _window(now: datetime, period: str) -> tuple[datetime, datetime]:
@@ -215,6 +244,8 @@ class Storage:
         # Changes made through this object are seen at once; other processes within the TTL.
         self._settings_ttl = settings_ttl
         self._settings_cache: dict[int, tuple[float, ChatSettings]] = {}
+        # Bumped on every change: a read that raced with a change is not cached.
+        self._settings_changes = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Storage":
@@ -230,14 +261,25 @@ class Storage:
 
     # --- reports ------------------------------------------------------------
     async def save_report(self, chat_id: int, cache_key: str | None, article: Article,
-                          report: Report) -> int:
+                          report: Report, *, origin: str | None = None,
+                          created_at: datetime | None = None) -> int:
+        """Store a chat's report; `article` and `report` must be free of the chat's origin.
+
+        `origin` (who the chat's message was forwarded from) goes to the chat's own row.
+        A chat's copy of another chat's report passes the original's `created_at`, so the
+        copy expires with it instead of restarting the retention clock.
+        """
+        now = utcnow()
         # A fall-back offline report (the LLM failed) is not served again: next time may work.
         row = ReportRow(chat_id=chat_id, cache_key=cache_key, language=report.language,
                         reusable=report.llm_error is None, article_json=article.model_dump_json(),
-                        report_json=report.model_dump_json(), created_at=utcnow())
+                        report_json=report.model_dump_json(), created_at=created_at or now)
         async with self._session.begin() as session:
             session.add(row)
             await session.flush()
+            if origin:
+                session.add(OriginRow(report_id=row.id, chat_id=chat_id, forwarded_from=origin,
+                                      created_at=now))
             return row.id
 
     async def cached_report(self, cache_key: str, language: str, *,
@@ -256,12 +298,19 @@ class Storage:
         return None
 
     async def get_report(self, report_id: int, chat_id: int) -> StoredReport | None:
-        """A report, only for the chat it was made in."""
+        """A report as its chat sees it (with the chat's forward origin), only for that chat."""
         async with self._session() as session:
             row = await session.get(ReportRow, report_id)
-        if row is None or row.chat_id != chat_id:
-            return None
-        return _stored(row)
+            if row is None or row.chat_id != chat_id:
+                return None
+            origin = await session.scalar(
+                select(OriginRow.forwarded_from).where(OriginRow.report_id == report_id,
+                                                       OriginRow.chat_id == chat_id))
+        stored = _stored(row)
+        stored.origin = origin
+        stored.article = article_with_origin(stored.article, origin)
+        stored.report = with_origin(stored.report, origin)
+        return stored
 
     # --- bot messages and threads ---------------------------------------------
     async def link_message(self, chat_id: int, message_id: int, report_id: int, kind: str) -> None:
@@ -297,16 +346,23 @@ class Storage:
         cached = self._settings_cache.get(chat_id)
         if cached is not None and time.monotonic() - cached[0] < self._settings_ttl:
             return replace(cached[1])
+        changes = self._settings_changes
         async with self._session() as session:
             row = await session.get(ChatSettingsRow, chat_id)
         if row is None:
             found = ChatSettings(chat_id=chat_id)
         else:
             found = ChatSettings(chat_id=chat_id, **{name: getattr(row, name) for name in _SETTABLE})
+        if changes != self._settings_changes:
+            return found  # changed while we read: this read may predate it, so don't keep it
         if len(self._settings_cache) > 10_000:
             self._settings_cache.clear()
         self._settings_cache[chat_id] = (time.monotonic(), found)
         return replace(found)
+
+    def _settings_changed(self, chat_id: int) -> None:
+        self._settings_changes += 1
+        self._settings_cache.pop(chat_id, None)
 
     async def update_chat_settings(self, chat_id: int, **changes: Any) -> ChatSettings:
         unknown = set(changes) - _SETTABLE
@@ -323,7 +379,7 @@ class Storage:
         async with self._session.begin() as session:
             await session.execute(create)
             await session.execute(change)
-        self._settings_cache.pop(chat_id, None)
+        self._settings_changed(chat_id)
         return await self.chat_settings(chat_id)
 
     # --- quotas ------------------------------------------------------------------
@@ -372,7 +428,11 @@ class Storage:
     async def purge(self, older_than: datetime) -> PurgeCounts:
         """Delete everything created before `older_than` (chat settings are kept)."""
         counts = PurgeCounts()
+        expired = select(ReportRow.id).where(ReportRow.created_at < older_than)
         async with self._session.begin() as session:
+            counts.extra["origins"] = (await session.execute(
+                delete(OriginRow).where((OriginRow.created_at < older_than)
+                                        | OriginRow.report_id.in_(expired)))).rowcount or 0
             counts.thread = (await session.execute(
                 delete(ThreadRow).where(ThreadRow.created_at < older_than))).rowcount or 0
             counts.messages = (await session.execute(
@@ -389,11 +449,12 @@ class Storage:
         return await self.purge((now or utcnow()) - timedelta(days=retention_days))
 
     async def forget_chat(self, chat_id: int) -> int:
-        """Delete every row about this chat: reports, threads, message links, settings, counters."""
-        self._settings_cache.pop(chat_id, None)
+        """Delete every row about this chat: reports, origins, threads, message links,
+        settings, counters."""
         async with self._session.begin() as session:
             total = 0
             for statement in (
+                delete(OriginRow).where(OriginRow.chat_id == chat_id),
                 delete(ThreadRow).where(ThreadRow.chat_id == chat_id),
                 delete(BotMessageRow).where(BotMessageRow.chat_id == chat_id),
                 delete(ReportRow).where(ReportRow.chat_id == chat_id),
@@ -401,13 +462,14 @@ class Storage:
                 delete(QuotaRow).where(QuotaRow.scope == "chat", QuotaRow.subject_id == chat_id),
             ):
                 total += (await session.execute(statement)).rowcount or 0
+        self._settings_changed(chat_id)
         return total
 
     async def count_rows(self, chat_id: int) -> int:
         """How many content rows a chat has (for /privacy and tests)."""
         async with self._session() as session:
             total = 0
-            for model in (ReportRow, BotMessageRow, ThreadRow):
+            for model in (ReportRow, OriginRow, BotMessageRow, ThreadRow):
                 total += int(await session.scalar(
                     select(func.count()).select_from(model).where(model.chat_id == chat_id)) or 0)
         return total

@@ -2,7 +2,9 @@
 
 update -> CheckInput -> (cached report | quota -> engine) -> card with buttons -> stored.
 The same article checked again (any chat, same language) is answered from storage,
-and the same article checked by several chats at once is analysed once.
+and the same article checked by several chats at once is analysed once. So the engine
+only ever sees the article itself: who a chat's message was forwarded from is stored with
+that chat and added to its own card at the edge (`bot.origin`), never shared.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from bot.engine import analyze, load_article
 from bot.errors import CredbotError, FetchError, InputError
 from bot.i18n import t
 from bot.models import Article, Report
+from bot.origin import with_origin
 from bot.render import card_html
-from bot.storage import (ChatSettings, QuotaLimits, QuotaReached, cache_key_for_text,
-                         cache_key_for_url)
+from bot.storage import (ChatSettings, QuotaLimits, QuotaReached, StoredReport, Storage,
+                         cache_key_for_text, cache_key_for_url)
 from bot.urls import canonical_url
 
 from . import followup
@@ -90,31 +93,31 @@ async def obtain_report(svc: Services, check_input: CheckInput, *, chat_id: int,
         if hit is None:
             await svc.storage.consume_quota(user_id, chat_id,
                                             QuotaLimits.effective(settings, chat_settings))
+    origin = check_input.forwarded_from
     if hit is not None:
-        report = _with_origin(hit.report, check_input.forwarded_from)
-        article = hit.article.model_copy(update={"forwarded_from": check_input.forwarded_from})
-        report_id = hit.id
-        if hit.chat_id != chat_id or report is not hit.report:
-            report_id = await svc.storage.save_report(chat_id, key, article, report)
-        return Outcome(report_id, report, cached=True)
+        report_id = await _chat_copy(svc.storage, hit, chat_id, key, origin)
+        return Outcome(report_id, with_origin(hit.report, origin), cached=True)
 
     async def make() -> tuple[Article, Report]:
-        article = await load_article(check_input.source, settings,
-                                     forwarded_from=check_input.forwarded_from)
+        # No origin: the result is shared with every chat that asks at the same time.
+        article = await load_article(check_input.source, settings)
         return article, await analyze(article, settings, language=language, client=svc.llm)
 
     (article, report), _shared = await svc.single_flight(f"{key}|{language}", make)
-    report = _with_origin(report, check_input.forwarded_from)
-    report_id = await svc.storage.save_report(chat_id, key, article, report)
-    return Outcome(report_id, report, cached=False)
+    report_id = await svc.storage.save_report(chat_id, key, article, report, origin=origin)
+    return Outcome(report_id, with_origin(report, origin), cached=False)
 
 
-def _with_origin(report: Report, forwarded_from: str | None) -> Report:
-    if report.article.forwarded_from == forwarded_from:
-        return report
-    copy = report.model_copy(deep=True)
-    copy.article.forwarded_from = forwarded_from
-    return copy
+async def _chat_copy(storage: Storage, hit: StoredReport, chat_id: int, key: str,
+                     origin: str | None) -> int:
+    """The chat's own row for a cached report: the hit itself when it is this chat's with the
+    same origin, else a copy that keeps the original's creation time (and so its expiry)."""
+    if hit.chat_id == chat_id:
+        own = await storage.get_report(hit.id, chat_id)
+        if own is not None and own.origin == origin:
+            return hit.id
+    return await storage.save_report(chat_id, key, hit.article, hit.report, origin=origin,
+                                     created_at=hit.created_at)
 
 
 async def run_check(update: Update, context: ContextTypes.DEFAULT_TYPE, check_input: CheckInput,

@@ -212,3 +212,30 @@ async def test_forget_deletes_only_that_chat(storage: Storage) -> None:
     assert await storage.chat_settings(10) == ChatSettings(chat_id=10)
     assert await storage.quota_used("chat", 10, "hour") == 0
     assert await storage.get_report(theirs, 20) is not None
+
+
+async def test_a_chats_forward_origin_stays_out_of_the_shared_cache(storage: Storage) -> None:
+    key = cache_key_for_text(ARTICLE.text)
+    mine = await storage.save_report(10, key, ARTICLE, _report(), origin="Dana Privatperson")
+    own = await storage.get_report(mine, 10)
+    assert own is not None and own.origin == "Dana Privatperson"
+    assert own.report.article.forwarded_from == own.article.forwarded_from == "Dana Privatperson"
+    assert "Dana Privatperson" in own.report.next_steps[0]
+    hit = await storage.cached_report(key, "en", max_age=timedelta(days=1))
+    assert hit is not None and hit.origin is None
+    assert "Dana" not in hit.report.model_dump_json() + hit.article.model_dump_json()
+    # A copy for another chat keeps the original's creation time (and so its expiry).
+    theirs = await storage.save_report(20, key, hit.article, hit.report,
+                                       created_at=hit.created_at - timedelta(days=3))
+    copy = await storage.get_report(theirs, 20)
+    assert copy is not None and copy.created_at == hit.created_at - timedelta(days=3)
+    assert await storage.count_rows(10) == 2  # the report and its origin
+    await storage.forget_chat(10)
+    assert await storage.count_rows(10) == 0
+
+
+async def test_retention_deletes_a_chats_forward_origin(storage: Storage) -> None:
+    await storage.save_report(10, "text:x", ARTICLE, _report(), origin="Dana Privatperson")
+    counts = await storage.purge_expired(30, now=utcnow() + timedelta(days=31))
+    assert counts.reports == 1 and counts.extra["origins"] == 1
+    assert await storage.count_rows(10) == 0
