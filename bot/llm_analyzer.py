@@ -203,42 +203,61 @@ async def analyze_with_llm(article: Article, text: str, evidence: Report, client
                        detail=f"{type(exc).__name__}: {str(exc)[:300]}") from None
 
 
+# How much of a model's answer reaches a report: what the card and its sections can show,
+# with room to spare; the rest is clipped (lists keep their first, most important items).
+MAX_CLAIMS, MAX_SOURCES, MAX_HEDGES, MAX_NEXT_STEPS, MAX_CLAIM_HEDGES = 12, 24, 20, 6, 6
+LIMITS = {"name": 120, "role": 160, "mention": 300, "quote": 600, "text": 400, "check": 400,
+          "detail": 300, "rationale": 400, "summary": 1000, "next_step": 300, "marker": 80}
+
+
 def to_report(result: LLMAnalysis, evidence: Report, model: str, language: str) -> Report:
-    """Renumber ids (s1.., c1..) and keep only references that point somewhere real.
+    """Renumber ids (s1.., c1..), keep only references that point somewhere real, and clean
+    every string the model wrote (no control or bidi-override characters, bounded lengths).
 
     The article info comes from the evidence (the model never sees or sets it).
     """
     source_ids: dict[str, str] = {}
     for s in result.sources:
-        source_ids.setdefault(s.id, f"s{len(source_ids) + 1}")
+        if len(source_ids) < MAX_SOURCES:
+            source_ids.setdefault(s.id, f"s{len(source_ids) + 1}")
     sources: list[Source] = []
     for s in result.sources:
-        own = source_ids[s.id]
-        if any(x.id == own for x in sources):
-            continue  # a repeated id: the first one wins
+        own = source_ids.get(s.id)
+        if own is None or any(x.id == own for x in sources):
+            continue  # past the cap, or a repeated id (the first one wins)
+        mention = clean(s.mention, LIMITS["mention"])
         via = source_ids.get(s.via) if s.via else None
-        sources.append(Source(id=own, name=s.name.strip(), kind=s.kind,
-                              role=(s.role or "").strip() or None, mention=s.mention,
+        sources.append(Source(id=own, name=clean(s.name, LIMITS["name"]) or mention, kind=s.kind,
+                              role=clean(s.role, LIMITS["role"]) or None, mention=mention,
                               via=via if via != own else None))
     claims = [
-        Claim(id=f"c{i}", text=c.text.strip(), quote=c.quote, grounded=True,
-              source_ids=[source_ids[x] for x in c.source_ids if x in source_ids],
-              verifiability=c.verifiability, hedges=c.hedges, check=c.check.strip())
-        for i, c in enumerate(result.claims, start=1)
+        Claim(id=f"c{i}", text=clean(c.text, LIMITS["text"]), quote=clean(c.quote, LIMITS["quote"]),
+              grounded=True,
+              source_ids=list(dict.fromkeys(source_ids[x] for x in c.source_ids
+                                            if x in source_ids)),
+              verifiability=c.verifiability,
+              hedges=[h for h in (clean(x, LIMITS["marker"]) for x in c.hedges) if h][
+                  :MAX_CLAIM_HEDGES],
+              check=clean(c.check, LIMITS["check"]))
+        for i, c in enumerate(result.claims[:MAX_CLAIMS], start=1)
     ]
     codes: dict[str, RedFlag] = {}
     for flag in result.red_flags:
-        codes.setdefault(flag.code, RedFlag(code=flag.code, detail=flag.detail.strip()))
+        codes.setdefault(flag.code, RedFlag(code=flag.code,
+                                            detail=clean(flag.detail, LIMITS["detail"])))
+    steps = (clean(step, LIMITS["next_step"]) for step in result.next_steps)
     return Report(
         analyzer="llm",
         model=model,
         language=language,
         article=evidence.article.model_copy(),
-        summary=result.summary.strip(),
-        rating=Rating.from_score(result.rating.score, result.rating.rationale.strip()),
+        summary=clean(result.summary, LIMITS["summary"], multiline=True),
+        rating=Rating.from_score(result.rating.score,
+                                 clean(result.rating.rationale, LIMITS["rationale"])),
         claims=claims,
         sources=sources,
-        hedges=[Hedge(marker=h.marker, quote=h.quote) for h in result.hedges],
+        hedges=[Hedge(marker=clean(h.marker, LIMITS["marker"]), quote=clean(h.quote, LIMITS["quote"]))
+                for h in result.hedges[:MAX_HEDGES]],
         red_flags=list(codes.values()),
-        next_steps=[s.strip() for s in result.next_steps if s.strip()][:6],
+        next_steps=[step for step in steps if step][:MAX_NEXT_STEPS],
     )

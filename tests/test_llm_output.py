@@ -131,3 +131,48 @@ async def test_the_engine_gets_an_llm_report_from_a_llama_cpp_server(llm, settin
     assert report.analyzer == "llm" and report.llm_error is None
     assert [r.response_format for r in llm.completions] == ["json_schema", "json_object"]
     assert '"additionalProperties":false' in llm.completions[1].content("system")
+
+
+BAD = "\u202e\u2066\x00\x07\x1b[31m\u202a\u2069\x9b"
+
+
+def strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+async def test_model_strings_reach_the_report_clean_and_bounded(llm, settings_for) -> None:
+    def dirty(text: str, repeat: int = 60) -> str:
+        return f"{BAD}{text}{BAD} " + (text + " ") * repeat
+
+    answer = seed_analysis()
+    answer["summary"] = dirty("The headline rests on one anonymous source.")
+    answer["rating"]["rationale"] = dirty("One anonymous source.")
+    answer["next_steps"] = [dirty("Find the Mirror's original report.")] * 40
+    answer["red_flags"][0]["detail"] = dirty("One unnamed source.")
+    answer["claims"][1]["quote"] = dirty("An invented quote")  # ungrounded: stays model text
+    answer["claims"][1]["check"] = dirty("Ask the Kremlin.")
+    answer["claims"] = answer["claims"] * 20
+    mirror = next(s for s in answer["sources"] if s["id"] == "m")
+    mirror["name"] = dirty("The Mirror")
+    mirror["role"] = dirty("tabloid newspaper")
+    llm.push(reply(answer))
+    report = await check(SEED, settings_for(llm))
+    assert report.analyzer == "llm"
+    for text in strings(report.model_dump()):
+        assert not set(text) & set(BAD.replace("[31m", "")), repr(text[:80])
+    assert "The headline rests" in report.summary and len(report.summary) <= 1000
+    assert len(report.rating.rationale) <= 400
+    assert 0 < len(report.next_steps) <= 6 and all(len(s) <= 300 for s in report.next_steps)
+    assert all(len(f.detail) <= 300 for f in report.red_flags)
+    assert len(report.claims) <= 12
+    assert all(len(c.quote) <= 600 and len(c.check) <= 400 for c in report.claims)
+    mirror_source = next(s for s in report.sources if s.mention == "the Mirror")
+    assert "The Mirror" in mirror_source.name and len(mirror_source.name) <= 120
+    assert mirror_source.role and len(mirror_source.role) <= 160
