@@ -4,14 +4,21 @@
 
 The offline evidence always runs: it is the report when no LLM is configured or the LLM
 fails, and it grounds the LLM's report when one succeeds.
+
+The CPU-heavy steps (extraction in bot.fetch, the offline evidence and grounding here) run
+in worker processes through bot.offload, each within a deadline and a memory cap, so one
+long article never stalls the event loop that serves every other chat. A script that calls
+`check` or `analyze` must therefore run under `if __name__ == "__main__":`, as any script
+using multiprocessing must: workers are started fresh and import the main module.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import evidence
+from . import evidence, offload
 from .errors import FetchError, InputError, LLMError
 from .grounding import ground
 from .models import Article, Report
@@ -22,6 +29,7 @@ if TYPE_CHECKING:
     from .llm import LLMClient
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _MIN_WORDS = 5
 # A message with a link and at most this many other words is about the link ("is this
@@ -61,6 +69,42 @@ def read_input(data: bytes, settings: Settings) -> str:
     if looks_binary(data):
         raise binary
     return text
+
+
+class ArticleHead(Article):
+    """The head of a fetched article whose text was longer than CREDBOT_MAX_INPUT_CHARS.
+
+    Pasted text over the limit is refused, since the sender can cut it. A page cannot be cut
+    by the reader, so its head is analysed (the headline, the lede and the first paragraphs
+    carry most of the sourcing) and the report says so. A subclass, so that `Article`, the
+    shared model, keeps its shape; `full_chars` is the length before the cut.
+    """
+
+    full_chars: int
+
+
+def head_of(text: str, limit: int) -> str:
+    """At most `limit` characters from the start of `text`, ending at the last paragraph,
+    sentence or word end in the final fifth of that span when there is one."""
+    if len(text) <= limit:
+        return text
+    window = text[:limit]
+    floor = limit * 4 // 5
+    sentence = max(window.rfind(mark) for mark in (". ", "! ", "? ", ".\n", "!\n", "?\n"))
+    for end in (window.rfind("\n"), sentence + 1 if sentence >= 0 else -1, window.rfind(" ")):
+        if end >= floor:
+            return window[:end].rstrip()
+    return window
+
+
+def capped(article: Article, settings: Settings) -> Article:
+    """`article` whole when its text fits the input limit, else its ArticleHead."""
+    limit = settings.max_input_chars
+    if len(article.text) <= limit:
+        return article
+    fields = article.model_dump(exclude={"text"})
+    fields.pop("full_chars", None)
+    return ArticleHead(text=head_of(article.text, limit), full_chars=len(article.text), **fields)
 
 
 def _too_long(settings: Settings) -> str:
@@ -104,7 +148,7 @@ async def _fetch(url: str, settings: Settings, forwarded_from: str | None) -> Ar
     article = await fetch_article(url, settings)
     if forwarded_from:
         article = article.model_copy(update={"forwarded_from": forwarded_from})
-    return article
+    return capped(article, settings)
 
 
 async def analyze(article: Article, settings: Settings, *, language: str | None = None,
@@ -118,7 +162,9 @@ async def analyze(article: Article, settings: Settings, *, language: str | None 
     one connection pool; otherwise one is made and closed here.
     """
     language = language or settings.language
-    offline_report = evidence.analyze(article, language=language)
+    article = capped(article, settings)  # an Article built by the caller may be any length
+    offline_report = _with_head_note(
+        await _work(settings, evidence.analyze, article, language=language), article)
     if offline or not settings.llm_configured:
         return offline_report
     # Imported here: the offline path (and the CLI's start-up) never pays for the openai SDK.
@@ -135,21 +181,59 @@ async def analyze(article: Article, settings: Settings, *, language: str | None 
                                                max_tokens=settings.max_completion_tokens)
     except LLMError as exc:
         log.warning("LLM analysis failed, using the offline report: %s", exc.detail or exc)
-        fallback = offline_report.model_copy(deep=True)
-        fallback.notes.append(f"The AI analysis failed ({exc.user_message.rstrip('.')}); "
-                              "this is the offline analysis.")
-        fallback.llm_error = exc.user_message
-        return fallback
+        return _fallback(offline_report, exc.user_message)
     finally:
         if own_client:
             await client.aclose()
-    report = ground(report, grounding_text(article), offline_report)
+    try:
+        report = await _work(settings, ground, report, grounding_text(article), offline_report)
+    except InputError as exc:
+        # Unchecked model quotes are never shown: the offline report stands in.
+        log.warning("grounding failed, using the offline report: %s", exc.detail or exc)
+        return _fallback(offline_report, "Its quotes could not be checked against the article "
+                                         f"({exc.user_message.rstrip('.')}).")
     report.usage = usage
     if truncated:
         report.article.truncated = True
         report.notes.append("The article was too long for the model: it read the headline, the "
                             "lede and the paragraphs with attributions, not the whole text.")
+    return _with_head_note(report, article)
+
+
+def _fallback(offline_report: Report, reason: str) -> Report:
+    """The offline report, saying why the AI analysis is not shown."""
+    fallback = offline_report.model_copy(deep=True)
+    fallback.notes.append(f"The AI analysis failed ({reason.rstrip('.')}); "
+                          "this is the offline analysis.")
+    fallback.llm_error = reason
+    return fallback
+
+
+def _with_head_note(report: Report, article: Article) -> Report:
+    """Say in the report when only the head of a long page was analysed."""
+    if isinstance(article, ArticleHead):
+        report.article.truncated = True
+        report.notes.append(f"The page's article text has {article.full_chars:,} characters; "
+                            f"only the first {len(article.text):,} were analysed.")
     return report
+
+
+_WORK_FAILED = {
+    "timeout": "That article took too long to analyse (over {seconds:g} s). "
+               "Send a shorter part of it.",
+    "memory": "That article needs more memory to analyse than I allow. "
+              "Send a shorter part of it.",
+    "crashed": "The analysis stopped unexpectedly. Try again, or send a shorter part of it.",
+}
+
+
+async def _work(settings: Settings, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """A CPU-heavy step in a worker process; a bound it hits becomes an InputError."""
+    try:
+        return await offload.run(settings, fn, *args, **kwargs)
+    except offload.WorkError as exc:
+        message = _WORK_FAILED[exc.reason].format(seconds=settings.analysis_timeout)
+        raise InputError(message, detail=f"{getattr(fn, '__name__', fn)}: {exc}") from None
 
 
 def grounding_text(article: Article) -> str:

@@ -10,6 +10,10 @@ is decoded by our own bounded decoders so gzip and brotli bombs stop at the cap.
 
 Every failure is a FetchError (or BlockedURLError / NotAnArticleError) carrying one
 sentence for the user.
+
+Extraction, the CPU-heavy half, runs in a worker process (bot.offload) with its own
+deadline (CREDBOT_ANALYSIS_TIMEOUT) and memory cap (CREDBOT_WORKER_MEMORY_MB), after the
+fetch deadline: a page that is cheap to send can still be costly to read.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import ssl
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import brotli
@@ -31,6 +36,7 @@ import httpx
 import idna
 from charset_normalizer import from_bytes
 
+from . import offload
 from .errors import BlockedURLError, FetchError, NotAnArticleError
 from .models import Article
 from .netguard import IPAddress, ends_in_number, is_allowed, is_blocked, parse_ip
@@ -57,6 +63,10 @@ _ENCODING_ALIASES = {
 }
 
 BLOCKED_PRIVATE = "That address is on a private network, so I won't open it."
+INVALID_LINK = "That link is not a valid web address."
+BAD_REDIRECT = "The site redirected to an address that is not valid, so I won't follow it."
+LOCATION = "credbot.location"
+"""Where `_take_location` keeps a response's Location header, out of httpx's reach."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,7 @@ def parse_link(url: str) -> Link:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise BlockedURLError("That link is not a valid web address.") from None
+        raise BlockedURLError(INVALID_LINK) from None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         raise BlockedURLError("I only open http and https links.")
@@ -131,15 +141,15 @@ def parse_link(url: str) -> Link:
 def _ascii_host(hostname: str) -> str:
     name = hostname.rstrip(".")
     if not name or ends_in_number(name):
-        raise BlockedURLError("That link is not a valid web address.")
+        raise BlockedURLError(INVALID_LINK)
     try:
         ascii_name = idna.encode(name, uts46=True).decode("ascii").lower()
     except (idna.IDNAError, UnicodeError):
         if not name.isascii():
-            raise BlockedURLError("That link is not a valid web address.") from None
+            raise BlockedURLError(INVALID_LINK) from None
         ascii_name = name.lower()  # e.g. underscores, which real sites do use
     if not _HOST_CHARS.match(ascii_name):
-        raise BlockedURLError("That link is not a valid web address.")
+        raise BlockedURLError(INVALID_LINK)
     return ascii_name
 
 
@@ -182,6 +192,20 @@ async def resolve_checked(link: Link, settings: Settings, resolver: Resolver | N
 def _default_tls() -> ssl.SSLContext:
     """Certificate checking against certifi's CA list; built once, as building costs ~20 ms."""
     return ssl.create_default_context(cafile=certifi.where())
+
+
+async def _take_location(response: httpx.Response) -> None:
+    """Take a redirect's Location away from httpx, which would parse it itself.
+
+    With redirects off, httpx still builds the next request from a Location header, and a
+    malformed one (`http:\\evil`, a bad IDNA label) raises its own errors (InvalidURL,
+    IDNAError) out of `send`. Redirects are followed by hand with `parse_link`, so the header
+    is moved to the response's extensions before httpx looks at it.
+    """
+    location = response.headers.get("location")
+    if location is not None:
+        del response.headers["location"]
+        response.extensions[LOCATION] = location
 
 
 def _headers(link: Link, settings: Settings) -> dict[str, str]:
@@ -249,6 +273,7 @@ async def fetch_page(url: str, settings: Settings, *, resolver: Resolver | None 
         follow_redirects=False,
         timeout=httpx.Timeout(settings.fetch_timeout),
         limits=httpx.Limits(max_keepalive_connections=0),  # no reuse under another TLS name
+        event_hooks={"response": [_take_location]},
     )
     try:
         async with client, asyncio.timeout(settings.fetch_timeout):
@@ -269,6 +294,8 @@ async def fetch_page(url: str, settings: Settings, *, resolver: Resolver | None 
         raise FetchError("The configured proxy refused the request.", detail=str(exc)) from None
     except httpx.HTTPError as exc:
         raise FetchError("The page could not be fetched.", detail=repr(exc)) from None
+    except httpx.InvalidURL as exc:  # not an HTTPError; parse_link should have caught it first
+        raise BlockedURLError(INVALID_LINK, detail=str(exc)) from None
 
 
 async def _follow(client: httpx.AsyncClient, link: Link, settings: Settings,
@@ -277,16 +304,38 @@ async def _follow(client: httpx.AsyncClient, link: Link, settings: Settings,
         addresses = await resolve_checked(link, settings, resolver)
         response = await _send(client, link, addresses, settings)
         try:
-            location = response.headers.get("location")
+            location = response.extensions.get(LOCATION)
             if response.status_code in _REDIRECTS and location:
                 if hop == MAX_REDIRECTS:
                     raise FetchError(f"The link redirects too many times (more than {MAX_REDIRECTS}).")
-                link = parse_link(urljoin(link.url, location.strip()))
+                link = _redirect_link(link, location)
                 continue
             return await _read_page(response, link, settings)
         finally:
             await response.aclose()
     raise AssertionError("unreachable")
+
+
+def _redirect_link(base: Link, location: str) -> Link:
+    """The checked Link a redirect points to; a malformed Location is refused in words.
+
+    Backslashes before the query read as slashes, as browsers read them in http(s) URLs
+    (`http:\\\\host\\path` goes to `http://host/path`); the result is checked like any link.
+    """
+    location = location.strip()
+    cut = min((i for i in (location.find("?"), location.find("#")) if i >= 0),
+              default=len(location))
+    location = location[:cut].replace("\\", "/") + location[cut:]
+    try:
+        target = urljoin(base.url, location)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise BlockedURLError(BAD_REDIRECT) from None
+    try:
+        return parse_link(target)
+    except BlockedURLError as exc:
+        if exc.user_message == INVALID_LINK:
+            raise BlockedURLError(BAD_REDIRECT) from None
+        raise
 
 
 def _status_error(status: int) -> FetchError:
@@ -320,8 +369,8 @@ async def _read_page(response: httpx.Response, link: Link, settings: Settings) -
     if b"\x00" in body[:8192]:
         raise binary
     if not media_type:
-        media_type = "text/html" if re.search(rb"<(!doctype|html|body|p)\b", body[:4096], re.I) \
-            else "text/plain"
+        looks_html = re.search(rb"<(!doctype|html|body|p)\b", body[:4096], re.IGNORECASE)
+        media_type = "text/html" if looks_html else "text/plain"
     text, encoding = decode_body(body, content_type)
     if looks_binary(text[:8192].encode("utf-8")):  # control characters, whatever the charset
         raise binary
@@ -494,7 +543,8 @@ async def fetch_article(url: str, settings: Settings, *, resolver: Resolver | No
     Telegram post links are read through their public web preview. Raises FetchError,
     BlockedURLError or NotAnArticleError, each with one sentence for the user.
     """
-    from . import extract, urls  # extraction pulls in trafilatura: import when first needed
+    # Extraction pulls in trafilatura: imported when first needed.
+    from . import extract, urls
 
     if urls.is_private_telegram_link(url):
         raise NotAnArticleError("That post is in a private Telegram channel, which I can't open. "
@@ -502,8 +552,25 @@ async def fetch_article(url: str, settings: Settings, *, resolver: Resolver | No
     preview = urls.telegram_preview_url(url)
     page = await fetch_page(preview or url, settings, resolver=resolver)
     if preview is not None:
-        return await asyncio.to_thread(extract.telegram_article, page.text, urls.canonical_url(url))
+        return await _extract(settings, extract.telegram_article, page.text,
+                              urls.canonical_url(url))
     if page.media_type == "text/plain":
-        return extract.plain_article(page.text, urls.canonical_url(page.url))
-    return await asyncio.to_thread(extract.html_article, page.text, urls.canonical_url(page.url),
-                                   content_language=page.content_language)
+        return await _extract(settings, extract.plain_article, page.text,
+                              urls.canonical_url(page.url))
+    return await _extract(settings, extract.html_article, page.text, urls.canonical_url(page.url),
+                          content_language=page.content_language)
+
+
+async def _extract(settings: Settings, fn: Callable[..., Article], /, *args: Any,
+                   **kwargs: Any) -> Article:
+    """An extractor run in a worker process; a bound it hits becomes a FetchError."""
+    try:
+        return await offload.run(settings, fn, *args, **kwargs)
+    except offload.WorkError as exc:
+        messages = {
+            "timeout": f"The page took too long to read (over {_seconds(settings.analysis_timeout)}).",
+            "memory": "The page is too large to read.",
+            "crashed": "Reading the page failed.",
+        }
+        raise FetchError(f"{messages[exc.reason]} Paste the article's text instead.",
+                         detail=str(exc)) from None

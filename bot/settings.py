@@ -67,6 +67,15 @@ class Settings(BaseSettings):
         "Chrome/126.0 Safari/537.36 credbot/0.1"
     )
 
+    # --- Work off the event loop (bot.offload) ----------------------------
+    workers: int = Field(default=0, ge=0, description="worker processes; 0 = one per core")
+    analysis_timeout: float = Field(
+        default=20.0, gt=0, description="seconds per extraction, offline analysis or grounding"
+    )
+    worker_memory_mb: int = Field(
+        default=1024, ge=128, description="address-space cap of each worker process"
+    )
+
     # --- Telegram --------------------------------------------------------
     telegram_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "telegram_bot_token")
