@@ -80,6 +80,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup_none": "none found",
         "followup_next": "What to check next",
         "followup_failed": "I could not answer that right now ({reason}). Try again in a minute.",
+        "checked_here": ("I checked this here in the last day: the card is the message this one "
+                         "replies to."),
+        "settings_quota_help": ("Quotas: a chat can lower the bot's limits, never raise them. 0 or "
+                                "“default” removes the chat's own limit (the bot's applies); ∞ means no"
+                                " limit."),
+        "privacy_counters": ("Quota counters (numbers of checks, no content) outlive /forget so "
+                             "limits still hold; they expire after two days."),
         "next_forwarded": ("Look up where it was forwarded from ({origin}): who runs it, and whether it "
                            "names its sources elsewhere."),
     },
@@ -150,6 +157,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup_none": "не найдено",
         "followup_next": "Что проверить дальше",
         "followup_failed": "Сейчас не могу ответить ({reason}). Попробуйте через минуту.",
+        "checked_here": ("Я уже проверял это здесь за последние сутки: карточка — в сообщении, "
+                         "на которое отвечает это."),
+        "settings_quota_help": ("Квоты: чат может понизить лимиты бота, но не повысить. 0 или «default»"
+                                " убирает собственный лимит чата (действует лимит бота); ∞ — без "
+                                "ограничений."),
+        "privacy_counters": ("Счётчики квот (число проверок, без содержимого) сохраняются после "
+                             "/forget, чтобы лимиты действовали; они удаляются через два дня."),
         "next_forwarded": ("Выясните, откуда это переслано ({origin}): кто ведёт этот источник и называет ли"
                            " он свои источники в других публикациях."),
     },
@@ -217,6 +231,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup_none": "не знайдено",
         "followup_next": "Що перевірити далі",
         "followup_failed": "Зараз не можу відповісти ({reason}). Спробуйте за хвилину.",
+        "checked_here": ("Я вже перевіряв це тут за останню добу: картка — у повідомленні, на "
+                         "яке відповідає це."),
+        "settings_quota_help": ("Квоти: чат може знизити ліміти бота, але не підвищити. 0 або «default»"
+                                " прибирає власний ліміт чату (діє ліміт бота); ∞ — без обмежень."),
+        "privacy_counters": ("Лічильники квот (кількість перевірок, без вмісту) зберігаються після "
+                             "/forget, щоб ліміти діяли; вони видаляються через два дні."),
         "next_forwarded": ("З'ясуйте, звідки це переслано ({origin}): хто веде це джерело і чи називає воно "
                            "свої джерела деінде."),
     },
@@ -288,6 +308,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup_none": "keine gefunden",
         "followup_next": "Was als Nächstes zu prüfen ist",
         "followup_failed": "Ich kann das gerade nicht beantworten ({reason}). Versuch es in einer Minute.",
+        "checked_here": ("Das habe ich hier in den letzten 24 Stunden schon geprüft: Die Karte "
+                         "ist die Nachricht, auf die diese antwortet."),
+        "settings_quota_help": ("Kontingente: Ein Chat kann die Grenzen des Bots senken, nie erhöhen. 0"
+                                " oder „default“ entfernt die eigene Grenze des Chats (es gilt die des "
+                                "Bots); ∞ heißt unbegrenzt."),
+        "privacy_counters": ("Kontingentzähler (Anzahl der Prüfungen, ohne Inhalt) bleiben nach "
+                             "/forget bestehen, damit die Grenzen gelten; sie werden nach zwei Tagen"
+                             " gelöscht."),
         "next_forwarded": ("Prüfe, woher es weitergeleitet wurde ({origin}): wer dahintersteht und ob dort "
                            "anderswo Quellen genannt werden."),
     },
@@ -359,6 +387,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup_none": "ninguna",
         "followup_next": "Qué comprobar después",
         "followup_failed": "No puedo responder ahora ({reason}). Inténtalo en un minuto.",
+        "checked_here": ("Ya lo comprobé aquí en las últimas 24 horas: la ficha es el mensaje al"
+                         " que responde este."),
+        "settings_quota_help": ("Cuotas: un chat puede bajar los límites del bot, nunca subirlos. 0 o "
+                                "«default» quita el límite propio del chat (rige el del bot); ∞ "
+                                "significa sin límite."),
+        "privacy_counters": ("Los contadores de cuota (número de comprobaciones, sin contenido) "
+                             "sobreviven a /forget para que los límites sigan valiendo; se borran a "
+                             "los dos días."),
         "next_forwarded": ("Averigua de dónde se reenvió ({origin}): quién lo gestiona y si nombra sus "
                            "fuentes en otros sitios."),
     },
@@ -430,6 +466,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup_none": "aucune",
         "followup_next": "Quoi vérifier ensuite",
         "followup_failed": "Je ne peux pas répondre pour l'instant ({reason}). Réessayez dans une minute.",
+        "checked_here": ("Je l'ai déjà vérifié ici ces dernières 24 heures : la fiche est le "
+                         "message auquel celui-ci répond."),
+        "settings_quota_help": ("Quotas : un chat peut abaisser les limites du bot, jamais les relever."
+                                " 0 ou « default » retire la limite propre au chat (celle du bot "
+                                "s'applique) ; ∞ signifie sans limite."),
+        "privacy_counters": ("Les compteurs de quota (nombre de vérifications, sans contenu) "
+                             "survivent à /forget pour que les limites tiennent ; ils sont effacés "
+                             "après deux jours."),
         "next_forwarded": ("Vérifiez d'où cela a été transféré ({origin}) : qui le gère, et s'il cite ses "
                            "sources ailleurs."),
     },

@@ -5,8 +5,9 @@ Stored: reports with the article text (follow-up questions need it, and the same
 checked twice is answered from here without a second LLM call), who a chat said its copy
 was forwarded from, which bot message shows which report, the follow-up threads, per-chat
 settings and quota counters. Everything but chat settings expires after `retention_days`;
-`forget_chat` deletes all of a chat's rows. Times are naive UTC so SQLite and PostgreSQL compare
-them the same way.
+`forget_chat` deletes all of a chat's rows but its quota counters (they hold no content,
+expire in two days, and must survive /forget or it would reset the operator's limits).
+Times are naive UTC so SQLite and PostgreSQL compare them the same way.
 
 Reports are shared between chats through `cached_report`, so a report row holds only what
 came from the article itself; the forward's origin lives in its own table, keyed by the
@@ -34,6 +35,7 @@ from .settings import Settings
 
 
 SETTINGS_TTL = 30.0  # seconds a chat's settings are cached in memory
+THREAD_LIMIT = 40  # newest follow-up messages read back for an answer
 
 
 def utcnow() -> datetime:
@@ -139,6 +141,8 @@ _SETTABLE = {f.name for f in fields(ChatSettings)} - {"chat_id"}
 
 @dataclass
 class QuotaLimits:
+    """Checks allowed per window; 0 (or less) means no limit."""
+
     user_per_hour: int
     user_per_day: int
     chat_per_hour: int
@@ -146,10 +150,16 @@ class QuotaLimits:
 
     @classmethod
     def effective(cls, settings: Settings, chat: ChatSettings) -> "QuotaLimits":
-        """The operator's limits, lowered (never raised) by the chat's own."""
+        """The operator's limits, lowered (never raised) by the chat's own.
+
+        The operator's 0 means no limit, as documented. A chat's own 0 (like None) means
+        "no limit of this chat's own": the operator's applies, since a chat may not raise it.
+        """
 
         def pick(operator: int, own: int | None) -> int:
-            return operator if own is None else min(operator, own)
+            if own is None or own <= 0:
+                return operator
+            return own if operator <= 0 else min(operator, own)
 
         return cls(
             user_per_hour=pick(settings.user_checks_per_hour, chat.user_per_hour),
@@ -333,13 +343,32 @@ class Storage:
             session.add(ThreadRow(report_id=report_id, chat_id=chat_id, role=role, text=text,
                                   created_at=utcnow()))
 
-    async def thread(self, report_id: int, chat_id: int) -> list[ThreadMessage]:
+    async def thread(self, report_id: int, chat_id: int,
+                     limit: int = THREAD_LIMIT) -> list[ThreadMessage]:
+        """The newest `limit` messages of a follow-up thread, oldest first.
+
+        Bounded: a long thread (quotas off) must not make every answer read all of it.
+        """
         query = (select(ThreadRow).where(ThreadRow.report_id == report_id,
                                          ThreadRow.chat_id == chat_id)
-                 .order_by(ThreadRow.id))
+                 .order_by(ThreadRow.id.desc()).limit(limit))
         async with self._session() as session:
             rows = (await session.scalars(query)).all()
-        return [ThreadMessage(role=row.role, text=row.text) for row in rows]
+        return [ThreadMessage(role=row.role, text=row.text) for row in reversed(rows)]
+
+    async def recent_card(self, chat_id: int, cache_key: str,
+                          since: datetime) -> tuple[int, int] | None:
+        """(message id, report id) of this chat's newest card for this input sent since
+        `since`, or None: a group is pointed to it instead of getting the same card again."""
+        query = (select(BotMessageRow.message_id, BotMessageRow.report_id)
+                 .join(ReportRow, ReportRow.id == BotMessageRow.report_id)
+                 .where(BotMessageRow.chat_id == chat_id, BotMessageRow.kind == "card",
+                        BotMessageRow.created_at >= since, ReportRow.chat_id == chat_id,
+                        ReportRow.cache_key == cache_key)
+                 .order_by(BotMessageRow.created_at.desc()).limit(1))
+        async with self._session() as session:
+            found = (await session.execute(query)).first()
+        return (found[0], found[1]) if found else None
 
     # --- chat settings -----------------------------------------------------------
     async def chat_settings(self, chat_id: int) -> ChatSettings:
@@ -387,6 +416,8 @@ class Storage:
                             *, now: datetime | None = None) -> None:
         """Count one check for the user and the chat, or raise QuotaReached and count nothing.
 
+        A limit of 0 is no limit (the check is still counted, so a limit set later holds).
+
         The four counters go up in one upsert statement inside a transaction that is rolled
         back when any of them passes its limit, so concurrent checks never overshoot a quota.
         """
@@ -407,7 +438,7 @@ class Storage:
         async with self._session.begin() as session:
             for scope, subject, period, count in (await session.execute(statement)).all():
                 limit = checks[(scope, subject, period)]
-                if count > limit:  # raising inside begin() rolls every increment back
+                if 0 < limit < count:  # raising inside begin() rolls every increment back
                     raise QuotaReached(scope, period, limit, _window(now, period)[1])
 
     def _insert(self, model: type[Base]) -> Any:
@@ -449,8 +480,11 @@ class Storage:
         return await self.purge((now or utcnow()) - timedelta(days=retention_days))
 
     async def forget_chat(self, chat_id: int) -> int:
-        """Delete every row about this chat: reports, origins, threads, message links,
-        settings, counters."""
+        """Delete this chat's data: reports, origins, threads, message links, settings.
+
+        Quota counters stay: they hold no content, expire within two days, and deleting them
+        would let anyone reset the operator's limits with /forget.
+        """
         async with self._session.begin() as session:
             total = 0
             for statement in (
@@ -459,7 +493,6 @@ class Storage:
                 delete(BotMessageRow).where(BotMessageRow.chat_id == chat_id),
                 delete(ReportRow).where(ReportRow.chat_id == chat_id),
                 delete(ChatSettingsRow).where(ChatSettingsRow.chat_id == chat_id),
-                delete(QuotaRow).where(QuotaRow.scope == "chat", QuotaRow.subject_id == chat_id),
             ):
                 total += (await session.execute(statement)).rowcount or 0
         self._settings_changed(chat_id)

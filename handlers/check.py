@@ -1,19 +1,28 @@
 """Checking an article: forwards, pasted text, links, captions, `/check`, and group autocheck.
 
-update -> CheckInput -> (cached report | quota -> engine) -> card with buttons -> stored.
+update -> CheckInput -> quota -> (cached report | engine) -> card with buttons -> stored.
 The same article checked again (any chat, same language) is answered from storage,
-and the same article checked by several chats at once is analysed once. So the engine
+and the same article checked by several chats at once is analysed once. Every card counts
+against the asker's and the chat's quotas, cached or not. In a group, an input already
+carded there within a day gets a one-line pointer to that card instead of a second card
+(and autocheck says nothing: the card is already in the chat, and moderators want fewer
+bot messages, not one per repost). So the engine
 only ever sees the article itself: who a chat's message was forwarded from is stored with
 that chat and added to its own card at the edge (`bot.origin`), never shared.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters,
+                      Update)
 from telegram.ext import ContextTypes
 
 from bot.engine import analyze, load_article
@@ -23,15 +32,20 @@ from bot.models import Article, Report
 from bot.origin import with_origin
 from bot.render import card_html
 from bot.storage import (ChatSettings, QuotaLimits, QuotaReached, StoredReport, Storage,
-                         cache_key_for_text, cache_key_for_url)
+                         cache_key_for_text, cache_key_for_url, utcnow)
 from bot.urls import canonical_url
 
 from . import followup
 from .common import (CheckInput, Services, chat_language, esc, extract_input, first_link,
-                     is_private, reply_html, requester_id, services, strip_command, typing)
+                     fit_html, is_private, reply_html, requester_id, services, strip_command,
+                     typing)
 
 log = logging.getLogger("credbot.handlers.check")
 CARD_LIMIT = 1000
+REPOST_WINDOW = timedelta(days=1)  # a group's same input within this gets a pointer, not a card
+# One check at a time per (group, input): a link posted twice at once still gets one card.
+_same_input: weakref.WeakValueDictionary[tuple[int, str], asyncio.Lock] = \
+    weakref.WeakValueDictionary()
 
 
 @dataclass
@@ -82,17 +96,24 @@ def cache_key(check_input: CheckInput) -> str:
 
 
 async def obtain_report(svc: Services, check_input: CheckInput, *, chat_id: int, user_id: int,
-                        chat_settings: ChatSettings, language: str) -> Outcome:
-    """A stored report for this input, or a new one (counted against the quotas)."""
+                        chat_settings: ChatSettings, language: str,
+                        wanted: Callable[[Report], bool] | None = None) -> Outcome | None:
+    """A stored report for this input, or a new one; either way counted against the quotas.
+
+    A stored report that `wanted` turns down (autocheck, above the chat's threshold) costs
+    nothing and is neither counted nor copied: None. A new one is counted before the
+    analysis, whatever it turns out to be, since that is what the quota protects.
+    """
     key = cache_key(check_input)
     settings = svc.settings
     async with svc.admission:
         hit = await svc.storage.cached_report(
             key, language, analyzer="llm" if settings.llm_configured else None,
             max_age=timedelta(days=settings.retention_days))
-        if hit is None:
-            await svc.storage.consume_quota(user_id, chat_id,
-                                            QuotaLimits.effective(settings, chat_settings))
+        if hit is not None and wanted is not None and not wanted(hit.report):
+            return None
+        await svc.storage.consume_quota(user_id, chat_id,
+                                        QuotaLimits.effective(settings, chat_settings))
     origin = check_input.forwarded_from
     if hit is not None:
         report_id = await _chat_copy(svc.storage, hit, chat_id, key, origin)
@@ -122,30 +143,69 @@ async def _chat_copy(storage: Storage, hit: StoredReport, chat_id: int, key: str
 
 async def run_check(update: Update, context: ContextTypes.DEFAULT_TYPE, check_input: CheckInput,
                     *, reply_to: Message, autocheck: bool = False) -> None:
-    """Check, then reply with the card. Autocheck stays quiet on errors and above the threshold."""
+    """Check, then reply with the card. Autocheck stays quiet on errors and above the threshold.
+
+    In a group, an input carded there within `REPOST_WINDOW` gets a pointer to that card
+    (autocheck: nothing) instead of a new card.
+    """
     svc = services(context)
     chat_id = reply_to.chat_id
-    async with typing(context, chat_id):
+    group = not is_private(reply_to.chat)
+    key = cache_key(check_input)
+    async with typing(context, chat_id), _one_at_a_time(chat_id, key) if group else \
+            contextlib.nullcontext():
         async with svc.admission:
             chat_settings = await svc.storage.chat_settings(chat_id)
+            earlier = await svc.storage.recent_card(chat_id, key, utcnow() - REPOST_WINDOW) \
+                if group else None
         language = await chat_language(update, context, chat_settings)
+        if earlier is not None:
+            if not autocheck:
+                await point_to_card(context, reply_to, *earlier, language)
+            return
+        threshold = chat_settings.threshold
         try:
-            outcome = await obtain_report(svc, check_input, chat_id=chat_id,
-                                          user_id=requester_id(update),
-                                          chat_settings=chat_settings, language=language)
+            outcome = await obtain_report(
+                svc, check_input, chat_id=chat_id, user_id=requester_id(update),
+                chat_settings=chat_settings, language=language,
+                wanted=(lambda report: report.rating.score <= threshold) if autocheck else None)
         except CredbotError as exc:
             log.info("check refused in chat %s: %s (%s)", chat_id, type(exc).__name__,
                      exc.detail or exc.user_message)
             if not autocheck:
                 await reply_html(reply_to, esc(error_text(exc, language)))
             return
-    if autocheck and outcome.report.rating.score > chat_settings.threshold:
-        return
-    async with svc.publishing(chat_id):
-        sent = await reply_html(reply_to, card_message(outcome.report, language,
-                                                       cached=outcome.cached),
-                                reply_markup=card_keyboard(outcome.report_id, language))
-        await svc.storage.link_message(chat_id, sent.message_id, outcome.report_id, "card")
+        if outcome is None or (autocheck and outcome.report.rating.score > threshold):
+            return
+        async with svc.publishing(chat_id):
+            sent = await reply_html(reply_to, card_message(outcome.report, language,
+                                                           cached=outcome.cached),
+                                    reply_markup=card_keyboard(outcome.report_id, language))
+            await svc.storage.link_message(chat_id, sent.message_id, outcome.report_id, "card")
+
+
+def _one_at_a_time(chat_id: int, key: str) -> asyncio.Lock:
+    lock = _same_input.get((chat_id, key))
+    if lock is None:
+        lock = _same_input[(chat_id, key)] = asyncio.Lock()
+    return lock
+
+
+async def point_to_card(context: ContextTypes.DEFAULT_TYPE, asked: Message, card_id: int,
+                        report_id: int, language: str) -> None:
+    """One line replying to the earlier card (Telegram shows it quoted, a tap jumps there).
+
+    Not counted against the quotas: it costs one short message, no analysis. Replies to it
+    ask about the same report, as replies to the card do.
+    """
+    svc = services(context)
+    async with svc.publishing(asked.chat_id):
+        sent = await context.bot.send_message(
+            chat_id=asked.chat_id, text=fit_html(esc(t(language, "checked_here"))),
+            message_thread_id=asked.message_thread_id if asked.is_topic_message else None,
+            reply_parameters=ReplyParameters(message_id=card_id,
+                                             allow_sending_without_reply=True))
+        await svc.storage.link_message(asked.chat_id, sent.message_id, report_id, "pointer")
 
 
 # --- entry points -------------------------------------------------------------------------

@@ -28,8 +28,10 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_message is not None:
         days = services(context).settings.retention_days
+        language = await chat_language(update, context)
         await reply_html(update.effective_message,
-                         esc(t(await chat_language(update, context), "privacy", days=days)))
+                         esc(t(language, "privacy", days=days) + "\n"
+                             + t(language, "privacy_counters")))
 
 
 async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -43,6 +45,11 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     count = await services(context).storage.forget_chat(chat.id)
     await reply_html(message, esc(t(language, "forget_done", count=count)))
+
+
+def _limit(value: int) -> str:
+    """A quota as shown: 0 is no limit."""
+    return str(value) if value > 0 else "∞"
 
 
 def parse_settings_change(args: list[str]) -> dict[str, object] | None:
@@ -93,8 +100,9 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     language_name = current.language or t(language, "auto")
     summary = t(language, "settings_summary", language=language_name,
                 autocheck=t(language, "on" if current.autocheck else "off"),
-                threshold=current.threshold, user_hour=limits.user_per_hour,
-                user_day=limits.user_per_day, chat_hour=limits.chat_per_hour,
-                chat_day=limits.chat_per_day)
+                threshold=current.threshold, user_hour=_limit(limits.user_per_hour),
+                user_day=_limit(limits.user_per_day), chat_hour=_limit(limits.chat_per_hour),
+                chat_day=_limit(limits.chat_per_day))
+    summary += "\n" + t(language, "settings_quota_help")
     prefix = t(language, "settings_saved") + "\n\n" if args else ""
     await reply_html(message, esc(prefix + summary))

@@ -141,13 +141,23 @@ async def chat_language(update: Update, context: ContextTypes.DEFAULT_TYPE,
 
 
 def requester_id(update: Update) -> int:
-    """Who a quota counts against: the person, or the chat an anonymous admin posts as."""
+    """Who a quota counts against: the person who asked.
+
+    A message sent as a chat (a channel, or an anonymous admin as the group) carries a
+    stand-in account (Channel_Bot, GroupAnonymousBot, Telegram), not its owner. It counts
+    for the person when Telegram names one, else for the chat it was sent in: counting for
+    the channel would give each of someone's channels a quota of its own.
+    """
+    telegram_service = 777000  # "Telegram", sender of a linked channel's automatic forwards
     message = update.effective_message
-    if message is not None and message.sender_chat is not None:
-        return message.sender_chat.id
-    if update.effective_user is not None:
-        return update.effective_user.id
-    return update.effective_chat.id if update.effective_chat else 0
+    user = update.effective_user
+    chat = update.effective_chat
+    person = user is not None and not user.is_bot and user.id != telegram_service
+    if message is not None and message.sender_chat is not None and not person:
+        return chat.id if chat is not None else message.sender_chat.id
+    if user is not None:
+        return user.id
+    return chat.id if chat is not None else 0
 
 
 async def reply_html(message: Message, text: str, **kwargs: Any) -> Message:

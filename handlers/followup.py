@@ -42,15 +42,16 @@ async def handle_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bo
         await reply_html(message, esc(t(language, "report_gone")))
         return True
     async with typing(context, chat.id):
-        if svc.settings.llm_configured:  # offline answers cost nothing, so they are not counted
-            try:
-                await svc.storage.consume_quota(requester_id(update), chat.id,
-                                                QuotaLimits.effective(svc.settings, chat_settings))
-            except QuotaReached as exc:
-                from .check import error_text
+        # Every answer counts, offline ones too: each is a message in the chat and two stored
+        # thread rows, so a quota is what keeps a reply loop from flooding both.
+        try:
+            await svc.storage.consume_quota(requester_id(update), chat.id,
+                                            QuotaLimits.effective(svc.settings, chat_settings))
+        except QuotaReached as exc:
+            from .check import error_text
 
-                await reply_html(message, esc(error_text(exc, language)))
-                return True
+            await reply_html(message, esc(error_text(exc, language)))
+            return True
         thread = await svc.storage.thread(report_id, chat.id)
         answer = await answer_question(question, article=stored.article, report=stored.report,
                                        thread=thread, settings=svc.settings, language=language,

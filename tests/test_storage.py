@@ -200,18 +200,60 @@ async def test_retention_purge_deletes_old_content_and_keeps_settings(storage: S
     assert (await storage.chat_settings(10)).autocheck
 
 
-async def test_forget_deletes_only_that_chat(storage: Storage) -> None:
+async def test_forget_deletes_only_that_chat_and_keeps_the_quota(storage: Storage) -> None:
     mine = await storage.save_report(10, "text:x", ARTICLE, _report())
     theirs = await storage.save_report(20, "text:x", ARTICLE, _report())
     await storage.link_message(10, 1, mine, "card")
     await storage.add_thread_message(mine, 10, "user", "q")
     await storage.update_chat_settings(10, autocheck=True)
     await storage.consume_quota(1, 10, LIMITS)
-    assert await storage.forget_chat(10) >= 5
+    assert await storage.forget_chat(10) >= 4
     assert await storage.count_rows(10) == 0
     assert await storage.chat_settings(10) == ChatSettings(chat_id=10)
-    assert await storage.quota_used("chat", 10, "hour") == 0
+    # The counters hold no content and must outlive /forget, or it would reset the limits.
+    assert await storage.quota_used("chat", 10, "hour") == 1
+    assert await storage.quota_used("user", 1, "hour") == 1
     assert await storage.get_report(theirs, 20) is not None
+
+
+async def test_a_limit_of_zero_is_no_limit(storage: Storage, make_settings) -> None:
+    operator = make_settings(user_checks_per_hour=0, user_checks_per_day=0,
+                             chat_checks_per_hour=0, chat_checks_per_day=0)
+    limits = QuotaLimits.effective(operator, ChatSettings(chat_id=1))
+    assert limits == QuotaLimits(0, 0, 0, 0)
+    now = datetime(2030, 1, 3, 10, 0)
+    for _ in range(5):
+        await storage.consume_quota(1, 100, limits, now=now)
+    assert await storage.quota_used("user", 1, "hour", now=now) == 5
+
+
+def test_a_chats_own_zero_leaves_the_operators_limit(make_settings) -> None:
+    limited = make_settings(user_checks_per_hour=10, user_checks_per_day=0)
+    own = ChatSettings(chat_id=1, user_per_hour=0, user_per_day=7, chat_per_hour=None)
+    limits = QuotaLimits.effective(limited, own)
+    assert limits.user_per_hour == 10  # a chat's 0: no limit of its own, the operator's holds
+    assert limits.user_per_day == 7  # the operator's unlimited, lowered by the chat
+
+
+async def test_recent_card_finds_this_chats_card_for_the_same_input(storage: Storage) -> None:
+    key = cache_key_for_url("https://example.org/a")
+    report_id = await storage.save_report(10, key, ARTICLE, _report())
+    await storage.link_message(10, 5, report_id, "answer")
+    assert await storage.recent_card(10, key, utcnow() - timedelta(days=1)) is None
+    await storage.link_message(10, 6, report_id, "card")
+    assert await storage.recent_card(10, key, utcnow() - timedelta(days=1)) == (6, report_id)
+    assert await storage.recent_card(10, key, utcnow() + timedelta(seconds=1)) is None
+    assert await storage.recent_card(20, key, utcnow() - timedelta(days=1)) is None
+    assert await storage.recent_card(10, cache_key_for_url("https://example.org/b"),
+                                     utcnow() - timedelta(days=1)) is None
+
+
+async def test_a_long_thread_is_read_back_bounded_newest_last(storage: Storage) -> None:
+    report_id = await storage.save_report(10, None, ARTICLE, _report())
+    for n in range(50):
+        await storage.add_thread_message(report_id, 10, "user", f"q{n}")
+    thread = await storage.thread(report_id, 10, limit=10)
+    assert [m.text for m in thread] == [f"q{n}" for n in range(40, 50)]
 
 
 async def test_a_chats_forward_origin_stays_out_of_the_shared_cache(storage: Storage) -> None:
