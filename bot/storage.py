@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (BigInteger, Boolean, DateTime, Integer, String, Text, delete, event,
-                        func, select, update)
+from sqlalchemy import (BigInteger, Boolean, DateTime, Dialect, Integer, String, Text,
+                        TypeDecorator, delete, event, func, select, update)
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -42,6 +42,29 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+class _NoNul(TypeDecorator[str]):
+    """Text stored without U+0000.
+
+    PostgreSQL's text types refuse the character outright ("invalid byte sequence"), so one
+    NUL in a question or a forward's name would fail the insert; it carries no meaning in
+    any of our texts, so it is dropped on the way in, on every backend alike. (JSON columns
+    hold it escaped as \\u0000, which text accepts, so reports round-trip unchanged.)
+    """
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return value.replace("\x00", "") if value is not None else None
+
+
+class SafeText(_NoNul):
+    impl = Text
+    cache_ok = True
+
+
+class SafeString(_NoNul):
+    impl = String
+    cache_ok = True
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -51,11 +74,11 @@ class ReportRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    cache_key: Mapped[str | None] = mapped_column(String(160), index=True)
-    language: Mapped[str] = mapped_column(String(16))
+    cache_key: Mapped[str | None] = mapped_column(SafeString(160), index=True)
+    language: Mapped[str] = mapped_column(SafeString(16))
     reusable: Mapped[bool] = mapped_column(Boolean, default=True)
-    article_json: Mapped[str] = mapped_column(Text)
-    report_json: Mapped[str] = mapped_column(Text)
+    article_json: Mapped[str] = mapped_column(SafeText)
+    report_json: Mapped[str] = mapped_column(SafeText)
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True, default=utcnow)
 
 
@@ -70,7 +93,7 @@ class OriginRow(Base):
 
     report_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    forwarded_from: Mapped[str] = mapped_column(Text)
+    forwarded_from: Mapped[str] = mapped_column(SafeText)
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True, default=utcnow)
 
 
@@ -82,7 +105,7 @@ class BotMessageRow(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     report_id: Mapped[int] = mapped_column(Integer, index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(SafeString(16))
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True, default=utcnow)
 
 
@@ -92,8 +115,8 @@ class ThreadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     report_id: Mapped[int] = mapped_column(Integer, index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    role: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(SafeString(16))
+    text: Mapped[str] = mapped_column(SafeText)
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True, default=utcnow)
 
 
@@ -101,7 +124,7 @@ class ChatSettingsRow(Base):
     __tablename__ = "credbot_chat_settings"
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    language: Mapped[str | None] = mapped_column(SafeString(16), nullable=True)
     autocheck: Mapped[bool] = mapped_column(Boolean, default=False)
     threshold: Mapped[int] = mapped_column(Integer, default=5)
     user_per_hour: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -114,9 +137,9 @@ class ChatSettingsRow(Base):
 class QuotaRow(Base):
     __tablename__ = "credbot_quota_counters"
 
-    scope: Mapped[str] = mapped_column(String(8), primary_key=True)  # "user" | "chat"
+    scope: Mapped[str] = mapped_column(SafeString(8), primary_key=True)  # "user" | "chat"
     subject_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    period: Mapped[str] = mapped_column(String(8), primary_key=True)  # "hour" | "day"
+    period: Mapped[str] = mapped_column(SafeString(8), primary_key=True)  # "hour" | "day"
     window_start: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -149,7 +172,7 @@ class QuotaLimits:
     chat_per_day: int
 
     @classmethod
-    def effective(cls, settings: Settings, chat: ChatSettings) -> "QuotaLimits":
+    def effective(cls, settings: Settings, chat: ChatSettings) -> QuotaLimits:
         """The operator's limits, lowered (never raised) by the chat's own.
 
         The operator's 0 means no limit, as documented. A chat's own 0 (like None) means
@@ -240,7 +263,10 @@ class Storage:
 
     def __init__(self, url: str, *, schema: str | None = None,
                  settings_ttl: float = SETTINGS_TTL) -> None:
-        options: dict[str, Any] = {}
+        # pool_pre_ping: a pooled connection that a server restart has closed is replaced
+        # before use, instead of failing the first check after the restart.
+        # hide_parameters: errors name the statement but never the values (user text).
+        options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
         if schema:
             options["execution_options"] = {"schema_translate_map": {None: schema}}
         if url.startswith("sqlite"):
@@ -258,7 +284,7 @@ class Storage:
         self._settings_changes = 0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Storage":
+    def from_settings(cls, settings: Settings) -> Storage:
         return cls(settings.database_url)
 
     async def init(self) -> None:
@@ -442,11 +468,10 @@ class Storage:
                     raise QuotaReached(scope, period, limit, _window(now, period)[1])
 
     def _insert(self, model: type[Base]) -> Any:
-        if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(model)
+        """INSERT with the dialect's ON CONFLICT clauses (both spell them the same)."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        return (postgresql if self.dialect == "postgresql" else sqlite).insert(model)
 
     async def quota_used(self, scope: str, subject_id: int, period: str,
                          *, now: datetime | None = None) -> int:
@@ -461,19 +486,19 @@ class Storage:
         counts = PurgeCounts()
         expired = select(ReportRow.id).where(ReportRow.created_at < older_than)
         async with self._session.begin() as session:
-            counts.extra["origins"] = (await session.execute(
-                delete(OriginRow).where((OriginRow.created_at < older_than)
-                                        | OriginRow.report_id.in_(expired)))).rowcount or 0
-            counts.thread = (await session.execute(
-                delete(ThreadRow).where(ThreadRow.created_at < older_than))).rowcount or 0
-            counts.messages = (await session.execute(
-                delete(BotMessageRow).where(BotMessageRow.created_at < older_than))).rowcount or 0
-            counts.reports = (await session.execute(
-                delete(ReportRow).where(ReportRow.created_at < older_than))).rowcount or 0
+
+            async def gone(statement: Any) -> int:
+                return _rows(await session.execute(statement))
+
+            counts.extra["origins"] = await gone(delete(OriginRow).where(
+                (OriginRow.created_at < older_than) | OriginRow.report_id.in_(expired)))
+            counts.thread = await gone(delete(ThreadRow).where(ThreadRow.created_at < older_than))
+            counts.messages = await gone(
+                delete(BotMessageRow).where(BotMessageRow.created_at < older_than))
+            counts.reports = await gone(delete(ReportRow).where(ReportRow.created_at < older_than))
             # Counters older than a day are never read again.
-            counts.quota = (await session.execute(
-                delete(QuotaRow).where(QuotaRow.window_start < utcnow() - timedelta(days=2))
-            )).rowcount or 0
+            counts.quota = await gone(
+                delete(QuotaRow).where(QuotaRow.window_start < utcnow() - timedelta(days=2)))
         return counts
 
     async def purge_expired(self, retention_days: int, *, now: datetime | None = None) -> PurgeCounts:
@@ -494,7 +519,7 @@ class Storage:
                 delete(ReportRow).where(ReportRow.chat_id == chat_id),
                 delete(ChatSettingsRow).where(ChatSettingsRow.chat_id == chat_id),
             ):
-                total += (await session.execute(statement)).rowcount or 0
+                total += _rows(await session.execute(statement))
         self._settings_changed(chat_id)
         return total
 
@@ -506,6 +531,11 @@ class Storage:
                 total += int(await session.scalar(
                     select(func.count()).select_from(model).where(model.chat_id == chat_id)) or 0)
         return total
+
+
+def _rows(result: Any) -> int:
+    """Rows a DELETE touched (typed Result objects do not declare `rowcount`)."""
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _stored(row: ReportRow) -> StoredReport:

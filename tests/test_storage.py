@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -281,3 +282,67 @@ async def test_retention_deletes_a_chats_forward_origin(storage: Storage) -> Non
     counts = await storage.purge_expired(30, now=utcnow() + timedelta(days=31))
     assert counts.reports == 1 and counts.extra["origins"] == 1
     assert await storage.count_rows(10) == 0
+
+
+# --- robustness: PostgreSQL restarts, U+0000, what reaches the log ----------------------------
+@pytest.fixture
+async def postgres_storage():
+    schema = await _postgres_schema()
+    if schema is None:
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (user postgres, db test)")
+    store = Storage(PG_URL, schema=schema)
+    await store.init()
+    try:
+        yield store
+    finally:
+        await store.close()
+        await _drop_schema(schema)
+
+
+@pytest.mark.postgres
+async def test_a_postgres_restart_does_not_fail_the_next_check(postgres_storage: Storage) -> None:
+    import asyncpg
+    from sqlalchemy import text
+
+    store = postgres_storage
+    first = await store.save_report(10, "text:x", ARTICLE, _report())
+    async with store.engine.connect() as conn:  # the connection the pool holds
+        pid = await conn.scalar(text("SELECT pg_backend_pid()"))
+    admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/test")
+    try:  # what a server restart does to every pooled connection
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await admin.close()
+    assert await store.get_report(first, 10) is not None
+    await store.consume_quota(1, 10, LIMITS)
+
+
+async def test_nul_characters_in_user_and_model_text_never_break_an_insert(
+        storage: Storage) -> None:
+    article = Article(text="Article\x00 text that is long enough.", title="T\x00")
+    report = _report()
+    report.summary = "A model\x00 summary."
+    report_id = await storage.save_report(10, "text:x", article, report, origin="Da\x00na")
+    await storage.add_thread_message(report_id, 10, "user", "Who\x00 said it?")
+    await storage.update_chat_settings(10, language="d\x00e")
+    stored = await storage.get_report(report_id, 10)
+    assert stored is not None and stored.origin == "Dana"
+    # Reports and articles are JSON, where it travels escaped: they round-trip unchanged.
+    assert (stored.article.text, stored.report.summary) == (article.text, report.summary)
+    assert [m.text for m in await storage.thread(report_id, 10)] == ["Who said it?"]
+    assert (await storage.chat_settings(10)).language == "de"
+
+
+async def test_a_database_error_never_carries_user_text_to_the_log(
+        storage: Storage, caplog: pytest.LogCaptureFixture) -> None:
+    from bot.storage import ThreadRow
+
+    report_id = await storage.save_report(10, None, ARTICLE, _report())
+    async with storage.engine.begin() as conn:  # the table is gone: every insert fails
+        await conn.run_sync(ThreadRow.__table__.drop)
+    secret = "my secret question about my neighbour"
+    with pytest.raises(Exception) as caught:
+        await storage.add_thread_message(report_id, 10, "user", secret)
+    logging.getLogger("credbot.test").exception("storage failed", exc_info=caught.value)
+    assert "credbot_thread_messages" in str(caught.value)
+    assert secret not in str(caught.value) and secret not in caplog.text
