@@ -18,6 +18,9 @@ _CONNECTORS = {
 }
 
 
+_ORG_OR_CONNECTOR = lx.ORG_WORDS | _CONNECTORS
+
+
 @dataclass
 class _Entity:
     name: str
@@ -93,20 +96,22 @@ def split_titles(words: list[str]) -> tuple[list[str], list[str]]:
     role: list[str] = []
     if " ".join(words).lower() in lx.OUTLETS:
         return [], words  # "New York Times" keeps its "New"
+    first = 0  # words[first:] is the name so far; an index keeps a run of titles linear
     if len(words) > 1 and words[-1].lower().strip(".,") in lx.ORG_WORDS:
         # "General Staff", "Foreign Office": the title word is part of the body's name.
-        while len(words) > 1 and words[0].lower() in lx.STOP_CAPS:
-            words = words[1:]
-        return role, words
-    while len(words) > 1 and (
-        words[0].lower().rstrip(".") in lx.TITLE_WORDS
-        or lx.NATIONALITIES.match(words[0])
-        or words[0].lower() in lx.STOP_CAPS
-        and not (words[0] == "New" and len(words) > 2)
+        while len(words) - first > 1 and words[first].lower() in lx.STOP_CAPS:
+            first += 1
+        return role, words[first:]
+    while len(words) - first > 1 and (
+        words[first].lower().rstrip(".") in lx.TITLE_WORDS
+        or lx.NATIONALITIES.match(words[first])
+        or words[first].lower() in lx.STOP_CAPS
+        and not (words[first] == "New" and len(words) - first > 2)
     ):
-        if words[0].lower() not in lx.STOP_CAPS:
-            role.append(words[0])
-        words = words[1:]
+        if words[first].lower() not in lx.STOP_CAPS:
+            role.append(words[first])
+        first += 1
+    words = words[first:]
     # "Forecaster Alex Deakin": a job word before a two-word name.
     if len(words) == 3 and is_job_word(words[0]) and all(w[:1].isupper() for w in words[1:]):
         role.append(words[0])
@@ -116,7 +121,7 @@ def split_titles(words: list[str]) -> tuple[list[str], list[str]]:
     if titles and 2 <= len(words) - titles[-1] - 1 <= 3:
         rest = words[titles[-1] + 1 :]
         if (
-            not any(w.lower().strip(".,") in lx.ORG_WORDS | _CONNECTORS for w in words)
+            not any(w.lower().strip(".,") in _ORG_OR_CONNECTOR for w in words)
             and rest[0][:1].isupper()
         ):
             role += words[: titles[-1] + 1]
@@ -159,7 +164,11 @@ def _title_mid_sentence(text: str, start: int, run: str) -> bool:
 
 
 class Registry:
-    """Named entities of the whole text, classified once, for resolving short names."""
+    """Named entities of the whole text, classified once, for resolving short names.
+
+    Resolving is a dictionary look-up (by the whole name, by a person's last word, by an
+    organisation's first word), so a text with thousands of names and mentions stays linear.
+    """
 
     def __init__(self, text: str) -> None:
         self.entities: list[_Entity] = []
@@ -183,24 +192,34 @@ class Registry:
             else:
                 kind = "unknown"
             self.entities.append(_Entity(name, kind))
+        # The first entity of each key wins, as a scan in text order would find it.
+        self._exact: dict[str, _Entity] = {}
+        self._lone: dict[str, _Entity] = {}  # a single-word person: "Mr Haines" -> "Haines"
+        self._part: dict[str, _Entity] = {}  # a person's last word, a body's first word
+        self._org_word: dict[str, _Entity] = {}  # any word of an organisation's name
+        for entity in self.entities:
+            low = entity.name.lower()
+            words = low.split()
+            if entity.kind != "unknown":
+                lone = entity.kind == "person" and " " not in entity.name
+                (self._lone if lone else self._exact).setdefault(low, entity)
+            if len(words) > 1 and entity.kind == "person":
+                self._part.setdefault(words[-1], entity)
+            elif len(words) > 1 and entity.kind in ("org", "outlet"):
+                self._part.setdefault(words[0], entity)
+            if entity.kind == "org":
+                for word in words:
+                    self._org_word.setdefault(word, entity)
 
     def resolve(self, name: str) -> _Entity | None:
         """A full entity for a short or exact name ('Nordlake' -> 'Nordlake Energy')."""
         low = name.lower()
-        lone = None  # "Mr Haines" is a person, but "Andrew Haines" is the fuller name
-        for entity in self.entities:
-            if entity.kind != "unknown" and entity.name.lower() == low:
-                if entity.kind == "person" and " " not in entity.name:
-                    lone = lone or entity
-                    continue
-                return entity
-        for entity in self.entities:
-            words = entity.name.lower().split()
-            if entity.kind == "person" and len(words) > 1 and words[-1] == low:
-                return entity
-            if entity.kind in ("org", "outlet") and words and words[0] == low and len(words) > 1:
-                return entity
-        return lone
+        # "Mr Haines" is a person, but "Andrew Haines" is the fuller name.
+        return self._exact.get(low) or self._part.get(low) or self._lone.get(low)
+
+    def org_with_word(self, word: str) -> _Entity | None:
+        """The first organisation whose name has this word ('council' -> 'Leeds City Council')."""
+        return self._org_word.get(word)
 
 
 def with_article(name: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 
 from . import lexicon as lx
 from .names import (
@@ -31,9 +32,11 @@ from .phrases import (
     clean_phrase,
     document_phrase,
 )
+from .recency import First, Latest
 from .segment import Sentence
 from .subjects import (
     FINITE_SPEECH,
+    REACH,
     looks_like_subject,
     noun_phrase_after,
     role_kind,
@@ -95,11 +98,30 @@ class SourceMap:
 
     sources: dict[str, Found] = field(default_factory=dict)
     by_sentence: dict[int, list[str]] = field(default_factory=dict)
+    # Sets beside the lists, and per key the number of sentences listing it: membership and
+    # "is it used anywhere" stay O(1) however many sentences and sources there are.
+    _members: dict[int, set[str]] = field(default_factory=dict, repr=False, compare=False)
+    _uses: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def attach(self, sentence: int, key: str) -> None:
-        keys = self.by_sentence.setdefault(sentence, [])
-        if key not in keys:
-            keys.append(key)
+        members = self._members.setdefault(sentence, set())
+        if key not in members:
+            members.add(key)
+            self.by_sentence.setdefault(sentence, []).append(key)
+            self._uses[key] = self._uses.get(key, 0) + 1
+
+    def replace(self, sentence: int, keys: list[str]) -> None:
+        """Set a sentence's keys (the headline keeps only sources the body has)."""
+        for key in self._members.get(sentence, ()):
+            self._uses[key] -= 1
+        self.by_sentence[sentence] = keys
+        self._members[sentence] = set(keys)
+        for key in self._members[sentence]:
+            self._uses[key] = self._uses.get(key, 0) + 1
+
+    def used(self, key: str) -> bool:
+        """Whether any sentence rests on this source."""
+        return self._uses.get(key, 0) > 0
 
 
 # "Doctors are baffled", "experts stunned": an appeal to unnamed authority without a verb
@@ -132,10 +154,15 @@ _WRITTEN = re.compile(
 )
 
 
+# "in an internal memo, seen by The Verge": the outlet within the clause (and within REACH
+# characters, so that many memos in one long run stay linear).
 _SEEN_BY = re.compile(
-    r"[^.;]*?\b(?:seen|obtained|reviewed|verified|shared with|leaked to)"
+    rf"[^.;]{{0,{REACH}}}?\b(?:seen|obtained|reviewed|verified|shared with|leaked to)"
     r"\s+(?:by\s+)?((?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)"
 )
+
+
+_PUBLISHED_ONLINE = re.compile(r"\s+(?:on its website|online|published)")
 
 
 _FOR_OUTLET = re.compile(
@@ -178,13 +205,47 @@ _OUTLET_BACK_REFERENCE = re.compile(
 )
 
 
+_ON_X = re.compile(
+    r"(?:posted|wrote|tweeted|said|post|video|message|thread)\s+on\s+X\b|\bX,? formerly Twitter"
+)
+
+
+_POSTED = re.compile(r"(?:posted|shared|wrote|tweeted)\s+[^,.;]*?$")
+
+
+_STUDY_SUBJECT = re.compile(
+    r"[‘'\"“]?((?:the|a|an)\s+(?:[\w’'\-]+\s+){0,4}?(?:"
+    + "|".join(sorted(lx.STUDY_HEADS, key=len, reverse=True))
+    + r"))\b",
+    re.IGNORECASE,
+)
+
+
 # "X was quoted by the ministry as saying", "was quoted as saying by public broadcaster RUV".
 _QUOTED_BY = re.compile(
     r"\b(?:was|were|is|are|has been|had been)\s+quoted\s+(?:as\s+saying\s+)?by\s+"
     r"(?P<relay>[^,;]+?)(?=\s+as\s+saying|\s+that\b|[,;]|$)"
 )
 # "The agency quoted a regional health official, Oksana Petrenko, as saying".
-_QUOTED_AS = re.compile(r"\bquoted\s+(?P<speaker>(?:(?!\bas\s+saying\b).)+?)\s+as\s+saying\b")
+_QUOTED_AS = re.compile(
+    rf"\bquoted\s+(?P<speaker>(?:(?!\bas\s+saying\b).){{1,{REACH}}}?)\s+as\s+saying\b"
+)
+
+
+_SAID_TO = re.compile(r"\s+to\s+(?:be|have|feel|want|own|earn)\b")
+_REDUCED_PASSIVE = re.compile(r"\s+(?:of|as|by)\b")
+_QUOTE_NEXT = re.compile(r"\s*[‘'\"“]")
+_TO_OUTLET = re.compile(r"\s+(?:in an interview with|to)\s+")
+# What may stand before an inverted "said": a comma, a closing quote, or nothing at all.
+_CLAUSE_ENDS = {",", "’", "”", '"', "'", ""}
+
+
+def _char_before(text: str, end: int) -> str:
+    """The last character before `end` that is not white space ("" if none): what
+    text[:end].rstrip() ends with, without copying the whole prefix."""
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return text[end - 1] if end else ""
 
 
 def _not_an_attribution(text: str, match: re.Match[str]) -> bool:
@@ -195,9 +256,7 @@ def _not_an_attribution(text: str, match: re.Match[str]) -> bool:
         r"\b(?:be|been|being|is|are|was|were|get|got|it['’]s)\s+(?:\w+ly\s+)?$", before, re.I
     ):
         return True
-    if verb in ("said", "says") and re.match(
-        r"\s+to\s+(?:be|have|feel|want|own|earn)\b", text[match.end() :]
-    ):
+    if verb in ("said", "says") and _SAID_TO.match(text, match.end()):
         return True
     if re.search(r"\b(?:than|as)\s+$", before) and verb in {
         "expected", "feared", "predicted", "estimated", "believed", "thought", "claimed",
@@ -206,54 +265,102 @@ def _not_an_attribution(text: str, match: re.Match[str]) -> bool:
         return True  # "fewer customers than expected"
     if verb in ("called", "calls") and before.endswith("so-"):
         return True
-    if verb in lx.PASSIVE_PARTICIPLES and re.match(r"\s+(?:of|as|by)\b", text[match.end() :]):
+    if verb in lx.PASSIVE_PARTICIPLES and _REDUCED_PASSIVE.match(text, match.end()):
         return True  # a reduced passive: "a group accused of war crimes"
     return False
 
 
+# A definite description ("the council", "the manager") points back to something named a
+# few paragraphs before. The longest real articles name fewer than a hundred sources, so
+# looking back over the last 200 (people, or sources of any kind) is the whole article in
+# practice, and keeps a text that names thousands linear.
+_LOOK_BACK = 200
+
+
+_ROLE_HEADS = lx.ROLE_NOUNS | lx.ROLE_HEADS_INDEFINITE
+
+
+# Unnamed heads too generic to merge two mentions on the head alone.
+_GENERIC_HEADS = {"source", "sources", "person", "people"}
+
+
 class SourceFinder:
-    """Walks the sentences once, keeping the context needed for coreference."""
+    """Walks the sentences once, keeping the context needed for coreference.
+
+    Every look-up into what was found so far is a dictionary or bucket read (`recency`),
+    or a scan bounded by `_LOOK_BACK`: the walk is linear in the number of sentences.
+    """
 
     def __init__(self, text: str, sentences: list[Sentence]) -> None:
         self.text = text
         self.sentences = sentences
         self.registry = Registry(text)
         self.result = SourceMap()
-        self.recent_people: list[tuple[int, str]] = []  # (sentence index, key)
-        self.anonymous_keys: list[str] = []
-        self.document_keys: list[str] = []
+        # Named people by the sentence they last spoke in, the most recent last.
+        self.recent_people: dict[str, int] = {}
+        self.anonymous_keys: dict[str, int] = {}  # key -> order of creation
+        self.document_keys: set[str] = set()
+        self._anonymous_count = 0
+        self._latest = Latest(self._in_bucket)  # by kind, by unnamed head, by document head
+        self._first = First(lambda key: key in self.result.sources)  # unnamed, for merging
+        self._first_seen: dict[str, int] = {}  # an organisation's name -> where it stands
+        self._platforms: dict[int, tuple[str, str, int] | None] = {}
+
+    def _in_bucket(self, key: str, bucket: object) -> bool:
+        found = self.result.sources.get(key)
+        if found is None or not isinstance(bucket, tuple):
+            return False
+        what, value = bucket
+        if what == "kind":
+            return found.kind == value
+        if what == "anonymous":
+            return key in self.anonymous_keys and (value is None or found.head == value)
+        if what == "document":
+            return key in self.document_keys and found.head == value
+        return key in self.document_keys and found.head in lx.STUDY_HEADS  # "study"
 
     # --- registration -----------------------------------------------------
-    def _verbatim(self, mention: str, offset: int) -> tuple[str, int]:
-        """Return the mention as it stands in the text (search near the offset)."""
+    def _verbatim(self, mention: str, offset: int, sentence: Sentence) -> tuple[str, int]:
+        """Return the mention as it stands in the text (search near the offset).
+
+        The mention comes from this sentence (or the few hundred characters before it, for
+        "the company"), so the search never needs to run over the whole text.
+        """
         if self.text[offset : offset + len(mention)] == mention:
             return mention, offset
-        found = self.text.find(mention, max(0, offset - 5))
+        found = self.text.find(mention, max(0, offset - 5), offset + len(mention) + REACH)
         if found >= 0:
             return mention, found
-        found = self.text.find(mention)
+        found = self.text.find(mention, max(0, sentence.start - 3 * REACH), sentence.end)
         return (mention, found) if found >= 0 else (mention.strip(), offset)
 
     def _add(self, cand: Candidate, sentence: Sentence) -> str:
         kind = cand.kind
         if kind == "anonymous":
-            for key in self.anonymous_keys:
-                old = self.result.sources[key]
-                if old.modifiers & cand.modifiers or (
-                    old.head == cand.head
-                    and old.modifiers == cand.modifiers
-                    and cand.head not in {"source", "sources", "person", "people"}
-                ):
-                    return key
-            key = f"anon:{cand.head}:{'-'.join(sorted(cand.modifiers))}:{len(self.anonymous_keys)}"
-            self.anonymous_keys.append(key)
+            # The first unnamed source sharing a modifier, or the same head and modifiers.
+            merged = [self._first.get(("modifier", m)) for m in sorted(cand.modifiers)]
+            if cand.head not in _GENERIC_HEADS:
+                merged.append(self._first.get(("shape", cand.head, cand.modifiers)))
+            earliest = min(
+                (k for k in merged if k), key=lambda k: self.anonymous_keys[k], default=None
+            )
+            if earliest:
+                return earliest
+            key = f"anon:{cand.head}:{'-'.join(sorted(cand.modifiers))}:{self._anonymous_count}"
+            self.anonymous_keys[key] = self._anonymous_count
+            self._anonymous_count += 1
+            for modifier in cand.modifiers:
+                self._first.push(("modifier", modifier), key)
+            self._first.push(("shape", cand.head, cand.modifiers), key)
+            self._latest.push(("anonymous", cand.head), key)
+            self._latest.push(("anonymous", None), key)
         elif kind == "document":
-            key = f"doc:{cand.name.lower()}"
-            for existing in self.document_keys:
-                if self.result.sources[existing].head == cand.head:
-                    key = existing
+            key = self._latest.get(("document", cand.head)) or f"doc:{cand.name.lower()}"
             if key not in self.document_keys:
-                self.document_keys.append(key)
+                self.document_keys.add(key)
+                self._latest.push(("document", cand.head), key)
+                if cand.head in lx.STUDY_HEADS:
+                    self._latest.push(("study", None), key)
         elif kind == "named_person":
             key = f"person:{cand.name.split()[-1].lower()}"
         elif kind == "named_org":
@@ -261,7 +368,8 @@ class SourceFinder:
         else:
             key = f"{kind}:{cand.name.lower().removeprefix('the ')}"
         if key not in self.result.sources:
-            mention, start = self._verbatim(cand.mention or cand.name, cand.offset)
+            mention, start = self._verbatim(cand.mention or cand.name, cand.offset, sentence)
+            self._latest.push(("kind", kind), key)
             self.result.sources[key] = Found(
                 key=key,
                 name=_display_name(cand),
@@ -276,34 +384,43 @@ class SourceFinder:
         elif cand.role and not self.result.sources[key].role:
             self.result.sources[key].role = cand.role
         if kind == "named_person":
-            self.recent_people.append((sentence.index, key))
+            self.recent_people.pop(key, None)
+            self.recent_people[key] = sentence.index
         return key
 
     def _drop(self, key: str) -> None:
         """Forget a source everywhere, so no later pronoun or coreference points at it."""
         self.result.sources.pop(key, None)
-        self.recent_people = [(i, k) for i, k in self.recent_people if k != key]
-        for keys in (self.anonymous_keys, self.document_keys):
-            if key in keys:
-                keys.remove(key)
+        self.recent_people.pop(key, None)
+        self.anonymous_keys.pop(key, None)
+        self.document_keys.discard(key)
+
+    def _last_person(self) -> tuple[str, int] | None:
+        """The named person who spoke last, with the sentence they spoke in."""
+        return next(reversed(self.recent_people.items()), None)
+
+    def _earlier_document(self, head: str) -> str | None:
+        """The last document met with this head; any study for a study ('the research')."""
+        if head in lx.STUDY_HEADS:
+            return self._latest.get(("study", None))
+        return self._latest.get(("document", head))
 
     def _resolve(self, cand: Candidate, sentence: Sentence) -> str | None:
         if cand.kind in ("pronoun", "coref_person"):
-            for index, key in reversed(self.recent_people):
-                if sentence.index - index <= 3:
-                    return key
-            return None
+            # People are kept in the order they spoke, so if the last one spoke more than
+            # three sentences back, everyone else did too.
+            last = self._last_person()
+            return last[0] if last and sentence.index - last[1] <= 3 else None
         if cand.kind == "coref_anon":
-            for key in reversed(self.anonymous_keys):
-                if self.result.sources[key].head == cand.head or cand.head in {
-                    "source", "people", "person", "one",
-                }:
-                    return key
+            generic = cand.head in {"source", "people", "person", "one"}
+            key = self._latest.get(("anonymous", None if generic else cand.head))
+            if key:
+                return key
             if cand.head in {"source", "sources", "insider", "person", "people", "one"}:
                 return None
-            if cand.head in lx.ROLE_NOUNS | lx.ROLE_HEADS_INDEFINITE:
+            if cand.head in _ROLE_HEADS:
                 # "the manager" with no unnamed manager before: a named one, or nobody.
-                for _, key in reversed(self.recent_people):
+                for key in islice(reversed(self.recent_people), _LOOK_BACK):
                     role = (self.result.sources[key].role or "").lower()
                     if cand.head in role:
                         return key
@@ -312,18 +429,17 @@ class SourceFinder:
             return self._add(cand, sentence)
         if cand.kind == "coref_social":
             # "Videos under the hashtag ..." are the posts already met, if any.
-            posts = [k for k, f in self.result.sources.items() if f.kind == "social_media"]
-            if posts:
-                return posts[-1]
+            post = self._latest.get(("kind", "social_media"))
+            if post:
+                return post
             cand.kind = "social_media"
             return self._add(cand, sentence)
         if cand.kind == "coref_org":
             return self._resolve_org(cand, sentence)
         if cand.kind == "coref_doc":
-            for key in reversed(self.document_keys):
-                doc = self.result.sources[key]
-                if doc.head == cand.head or {doc.head, cand.head} <= lx.STUDY_HEADS:
-                    return key
+            earlier = self._earlier_document(cand.head)
+            if earlier:
+                return earlier
             cand.kind = "document"
             if re.match(r"(?:the\s+)?minutes\b", cand.name, re.I) or cand.head in {
                 "minutes", "records", "documents", "filing", "filings",
@@ -335,36 +451,24 @@ class SourceFinder:
     def _resolve_org(self, cand: Candidate, sentence: Sentence) -> str:
         """'the council said' is the council named earlier; 'the company', the last firm named."""
         head = cand.head
-        orgs = [key for key, found in self.result.sources.items() if found.kind == "named_org"]
-        for key, found in reversed(self.result.sources.items()):
+        for key, found in islice(reversed(self.result.sources.items()), _LOOK_BACK):
             in_role = head in (found.role or "").lower().split()
             if found.kind == "named_org" and head in found.name.lower() or (
                 found.kind in ("named_org", "outlet") and in_role
             ):
                 return key  # "the agency" after "Dravia's state news agency, Dravpress"
-        entity = next(
-            (
-                e
-                for e in self.registry.entities
-                if e.kind == "org" and head in e.name.lower().split()
-            ),
-            None,
-        )
+        entity = self.registry.org_with_word(head)
         if entity is None and head in GENERIC_ORG_HEADS:
             named = self._latest_firm(sentence)
             if named:
                 cand = Candidate("named_org", name=named[0], mention=named[0], offset=named[1])
                 return self._add(cand, sentence)
-            if orgs:
-                return orgs[-1]
-            return None
-        if entity is not None and entity.name in self.text:
-            named = Candidate(
-                "named_org",
-                name=entity.name,
-                mention=entity.name,
-                offset=self.text.find(entity.name),
-            )
+            return self._latest.get(("kind", "named_org"))
+        first = self._first_seen.get(entity.name) if entity is not None else None
+        if entity is not None and first is None:
+            first = self._first_seen[entity.name] = self.text.find(entity.name)
+        if entity is not None and first is not None and first >= 0:
+            named = Candidate("named_org", name=entity.name, mention=entity.name, offset=first)
             return self._add(named, sentence)
         cand.kind = "named_org"
         return self._add(cand, sentence)
@@ -407,7 +511,7 @@ class SourceFinder:
                 for key in set(self.result.sources) - known:
                     self._drop(key)
                 keys = self.result.by_sentence.get(sentence.index, [])
-                self.result.by_sentence[sentence.index] = [k for k in keys if k in known]
+                self.result.replace(sentence.index, [k for k in keys if k in known])
         self._inherit_quote_continuations()
         return self.result
 
@@ -435,13 +539,12 @@ class SourceFinder:
                 continue
             subject = subject_before(sentence, match.start())
             inverted = False
-            before = sentence.text[: match.start()].rstrip()
-            if verb in _INVERTIBLE and (before.endswith((",", "’", "”", '"', "'")) or not before):
+            if verb in _INVERTIBLE and _char_before(sentence.text, match.start()) in _CLAUSE_ENDS:
                 after = subject_after(sentence, match.end())
                 if (
                     after
                     and len(after[0].split()) <= 10
-                    and not re.match(r"\s*[‘'\"“]", sentence.text[match.end() :])
+                    and not _QUOTE_NEXT.match(sentence.text, match.end())
                     and looks_like_subject(after[0])
                     and not _FINITE_AUX.search(after[0])
                 ):
@@ -490,7 +593,7 @@ class SourceFinder:
             keys.append(key)
             if verb in ("told", "tells", "said otherwise") or verb.startswith("told"):
                 self._outlet_via(sentence, match.end(), key)
-            elif re.match(r"\s+(?:in an interview with|to)\s+", sentence.text[match.end() :]):
+            elif _TO_OUTLET.match(sentence.text, match.end()):
                 self._outlet_via(sentence, match.end(), key)
         for match in _CITING.finditer(sentence.text):
             np = noun_phrase_after(sentence, match.end())
@@ -529,7 +632,8 @@ class SourceFinder:
             if not speakers and re.search(
                 r"\b(?:[Hh]is|[Hh]er)\s+\w+\s+(?:post|video|page)", sentence.text
             ):
-                speakers = [k for i, k in self.recent_people[-1:] if sentence.index - i <= 3]
+                last = self._last_person()
+                speakers = [last[0]] if last and sentence.index - last[1] <= 3 else []
             owner = self.result.sources[speakers[0]].name.split()[-1] if speakers else None
             name, mention, start = platform
             label = (
@@ -546,7 +650,7 @@ class SourceFinder:
             key = self._add(cand, sentence)
             keys = [k for k in keys if k not in social_speaker_only] + [key]
             for dropped in social_speaker_only:
-                if not any(dropped in v for i, v in self.result.by_sentence.items()):
+                if not self.result.used(dropped):
                     self._drop(dropped)
         for key in keys:
             if key in self.result.sources:
@@ -697,8 +801,8 @@ class SourceFinder:
                 identified=speaker.kind != "anonymous",
             )
             seen = _SEEN_BY.match(sentence.text, match.end())
-            public = match.group("doc").split()[-1].lower() in _PUBLIC_DOCUMENTS or re.match(
-                r"\s+(?:on its website|online|published)", sentence.text[match.end() :]
+            public = match.group("doc").split()[-1].lower() in _PUBLIC_DOCUMENTS or (
+                _PUBLISHED_ONLINE.match(sentence.text, match.end())
             )
             venue = _PUBLISHED_IN.match(sentence.text, match.end())
             if venue and venue.group(1).lower() not in lx.STOP_CAPS:
@@ -778,13 +882,7 @@ class SourceFinder:
 
     def _documents_as_subjects(self, sentence: Sentence, keys: list[str]) -> list[str]:
         """Texts that carry a sentence without a speech verb: 'The research, which looked at'."""
-        match = re.match(
-            r"[‘'\"“]?((?:the|a|an)\s+(?:[\w’'\-]+\s+){0,4}?(?:"
-            + "|".join(sorted(lx.STUDY_HEADS, key=len, reverse=True))
-            + r"))\b",
-            sentence.text,
-            flags=re.I,
-        )
+        match = _STUDY_SUBJECT.match(sentence.text)
         if not match or any(
             self.result.sources.get(k, Found("", "", "", "", 0)).kind == "document" for k in keys
         ):
@@ -792,47 +890,14 @@ class SourceFinder:
         cand = document_phrase(match.group(1), sentence.start + match.start(1))
         if not cand or cand.kind != "coref_doc":
             return []
-        for key in reversed(self.document_keys):
-            doc = self.result.sources[key]
-            if doc.head == cand.head or {doc.head, cand.head} <= lx.STUDY_HEADS:
-                return [key]
-        return []
+        earlier = self._earlier_document(cand.head)
+        return [earlier] if earlier else []
 
     def _platform(self, sentence: Sentence) -> tuple[str, str, int] | None:
-        for match in lx.SOCIAL_CONTEXT.finditer(sentence.text):
-            raw = match.group(1)
-            platform = lx.SOCIAL_PLATFORMS.get(raw.lower())
-            if not platform or (
-                platform == "X"
-                and not re.search(
-                    r"(?:posted|wrote|tweeted|said|post|video|message|thread)\s+on\s+X\b|"
-                    r"\bX,? formerly Twitter",
-                    sentence.text,
-                )
-            ):
-                continue
-            if not (lx.SOCIAL_WORDS.search(sentence.text) or _SPEECH.search(sentence.text)):
-                continue
-            mention = match.group(0)
-            lead = re.search(
-                r"(?:posted|shared|wrote|tweeted)\s+[^,.;]*?$", sentence.text[: match.start()]
-            )
-            start = sentence.start + match.start()
-            if lead and len(lead.group(0)) < 60:
-                start = sentence.start + lead.start()
-                mention = sentence.text[lead.start() : match.end()]
-            return platform, mention, start
-        owned = _OWNED_POST.search(sentence.text)
-        if owned and lx.SOCIAL_PLATFORMS.get(owned.group(1).lower()):
-            return (
-                lx.SOCIAL_PLATFORMS[owned.group(1).lower()],
-                owned.group(0),
-                sentence.start + owned.start(),
-            )
-        generic = _GENERIC_POST.search(sentence.text)
-        if generic:
-            return "social media", generic.group(0), sentence.start + generic.start()
-        return None
+        """The platform a sentence's post is on, worked out once per sentence."""
+        if sentence.index not in self._platforms:
+            self._platforms[sentence.index] = _platform(sentence)
+        return self._platforms[sentence.index]
 
     def _inherit_quote_continuations(self) -> None:
         """A sentence that continues a quotation rests on whoever spoke the quotation."""
@@ -856,6 +921,47 @@ class SourceFinder:
                     self.result.attach(sentence.index, key)
             else:
                 previous = []
+
+
+def _platform(sentence: Sentence) -> tuple[str, str, int] | None:
+    """Where a post was made: 'in a post on Facebook', 'his Instagram video', 'tweeted'.
+
+    Each sentence-wide test runs once, not once per "on <Word>" in the sentence.
+    """
+    text = sentence.text
+    on_x: bool | None = None
+    social: bool | None = None
+    for match in lx.SOCIAL_CONTEXT.finditer(text):
+        platform = lx.SOCIAL_PLATFORMS.get(match.group(1).lower())
+        if platform == "X" and on_x is None:
+            on_x = bool(_ON_X.search(text))
+        if not platform or (platform == "X" and not on_x):
+            continue
+        if social is None:
+            social = bool(lx.SOCIAL_WORDS.search(text) or _SPEECH.search(text))
+        if not social:
+            continue
+        mention = match.group(0)
+        # "posted ... on Instagram": the verb after the last , . or ; before the platform.
+        clause = max(text.rfind(",", 0, match.start()), text.rfind(".", 0, match.start()),
+                     text.rfind(";", 0, match.start())) + 1
+        lead = _POSTED.search(text, clause, match.start())
+        start = sentence.start + match.start()
+        if lead and len(lead.group(0)) < 60:
+            start = sentence.start + lead.start()
+            mention = text[lead.start() : match.end()]
+        return platform, mention, start
+    owned = _OWNED_POST.search(text)
+    if owned and lx.SOCIAL_PLATFORMS.get(owned.group(1).lower()):
+        return (
+            lx.SOCIAL_PLATFORMS[owned.group(1).lower()],
+            owned.group(0),
+            sentence.start + owned.start(),
+        )
+    generic = _GENERIC_POST.search(text)
+    if generic:
+        return "social media", generic.group(0), sentence.start + generic.start()
+    return None
 
 
 def _coordinated(phrase: str, offset: int) -> list[tuple[str, int]]:

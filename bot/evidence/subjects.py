@@ -253,29 +253,48 @@ def looks_like_subject(phrase: str) -> bool:
     }
 
 
+# How far right of a verb a speaker or a noun phrase may reach. Real ones are a few words
+# ("said one of the people", "according to data from the Semiconductor Industry
+# Association"); a longer run is no phrase, and the bound keeps a sentence with thousands of
+# verbs linear.
+REACH = 400
+
+
+_SUBJECT_AFTER = re.compile(
+    r"\s*((?:(?!\s+(?:at|in|on|during|after|before|when|while|to|as|in an?)\s+"
+    r"(?:a|an|the|his|her|their|its|[a-z]|\d))[^,.;:!?])+)"
+)
+
+
+_NOUN_PHRASE_AFTER = re.compile(
+    r"([^,.;:!?()]+?)(?=\s+(?:that|who|which|on|last|this|as|when|after|"
+    r"before|published|released|issued|(?:in|at)\s+(?![A-Z]))\b|[,.;:!?()]|$)"
+)
+
+
+def _within_reach(pattern: re.Pattern[str], text: str, start: int) -> re.Match[str] | None:
+    """Match at `start`, looking at most REACH characters ahead; a match that runs into
+    that limit would run on, so it is no phrase."""
+    limit = start + REACH
+    match = pattern.match(text, start, limit)
+    if match and match.end() == limit and limit < len(text):
+        return None
+    return match
+
+
 def subject_after(sentence: Sentence, verb_end: int) -> tuple[str, int] | None:
     """Inverted attribution: '..., said one of the people, who ...'.
 
     Stops before a trailing place or time: 'said Commerce Secretary Gina Raimondo at a hearing'.
     """
-    right = sentence.text[verb_end:]
-    match = re.match(
-        r"\s*((?:(?!\s+(?:at|in|on|during|after|before|when|while|to|as|in an?)\s+"
-        r"(?:a|an|the|his|her|their|its|[a-z]|\d))[^,.;:!?])+)",
-        right,
-    )
+    match = _within_reach(_SUBJECT_AFTER, sentence.text, verb_end)
     if not match:
         return None
-    return match.group(1), sentence.start + verb_end + match.start(1)
+    return match.group(1), sentence.start + match.start(1)
 
 
 def noun_phrase_after(sentence: Sentence, end: int) -> tuple[str, int] | None:
-    right = sentence.text[end:]
-    match = re.match(
-        r"([^,.;:!?()]+?)(?=\s+(?:that|who|which|on|last|this|as|when|after|"
-        r"before|published|released|issued|(?:in|at)\s+(?![A-Z]))\b|[,.;:!?()]|$)",
-        right,
-    )
+    match = _within_reach(_NOUN_PHRASE_AFTER, sentence.text, end)
     if not match:
         return None
-    return match.group(1), sentence.start + end + match.start(1)
+    return match.group(1), sentence.start + match.start(1)
