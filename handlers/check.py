@@ -35,10 +35,10 @@ from bot.storage import (ChatSettings, QuotaLimits, QuotaReached, StoredReport, 
                          cache_key_for_text, cache_key_for_url, utcnow)
 from bot.urls import canonical_url
 
-from . import followup
+from . import albums, followup
 from .common import (CheckInput, Services, chat_language, esc, extract_input, first_link,
-                     fit_html, is_private, reply_html, requester_id, services, strip_command,
-                     typing)
+                     fit_html, is_private, message_text, reply_html, requester_id, services,
+                     strip_command, typing)
 
 log = logging.getLogger("credbot.handlers.check")
 CARD_LIMIT = 1000
@@ -218,6 +218,17 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     sender = message.from_user
     if sender is not None and sender.is_bot and message.sender_chat is None:
         return  # other bots (anonymous admins post through a bot account *with* sender_chat)
+    if message.media_group_id is not None and is_private(chat):
+        state = albums.album(chat.id, message.media_group_id)
+        if not message_text(message).strip():
+
+            async def unsupported() -> None:
+                language = await chat_language(update, context)
+                await reply_html(message, esc(t(language, "unsupported")))
+
+            await albums.quiet_part(state, unsupported)
+            return
+        albums.captioned_part(state)
     if await followup.handle_reply(update, context):
         return
     username = context.bot.username

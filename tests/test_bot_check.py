@@ -145,3 +145,48 @@ async def test_telegram_429_during_the_reply_is_waited_out_and_delivered(make_se
     assert [c.status for c in refused] == [429]
     assert card.time - refused[0].time >= 1.0
     assert "Credibility" in card.params["text"]
+
+
+def album(tg: FakeTelegram, chat, sender, group_id: str, captions: list[str | None]) -> None:
+    """An album as Telegram sends it: one photo message per part, sharing a media_group_id."""
+    for caption in captions:
+        part = tg.message(chat, sender, caption=caption, photo=True, push=False)
+        part["media_group_id"] = group_id
+        tg.push_update({"message": part})
+
+
+async def album_settled(tg: FakeTelegram) -> None:
+    """Long enough for every part to be handled and any waiting part to have decided."""
+    from handlers.albums import ALBUM_QUIET
+
+    start = tg.mark()
+    await tg.wait_for("getUpdates", after=start, count=2, timeout=8)
+    await asyncio.sleep(ALBUM_QUIET * 2.5)
+
+
+@pytest.mark.parametrize("caption_at", [0, 9])
+async def test_an_album_with_a_captioned_article_gets_one_card_and_nothing_else(
+        make_settings, tg, caption_at) -> None:
+    alice = tg.user(1, "Alice")
+    caption = SEED[:1000].rsplit(" ", 1)[0]
+    captions: list[str | None] = [None] * 10
+    captions[caption_at] = caption
+    async with RunningBot(bot_settings(make_settings, tg), tg):
+        album(tg, tg.private_chat(alice), alice, "album-1", captions)
+        [card] = await tg.wait_for("sendMessage", chat_id=1)
+        await album_settled(tg)
+    assert "Credibility" in parse_html(card.params["text"])[0]
+    assert len(tg.calls_of("sendMessage", chat_id=1)) == 1
+
+
+async def test_an_album_without_a_caption_gets_one_friendly_line(make_settings, tg) -> None:
+    alice = tg.user(1, "Alice")
+    async with RunningBot(bot_settings(make_settings, tg), tg):
+        album(tg, tg.private_chat(alice), alice, "album-2", [None] * 10)
+        [answer] = await tg.wait_for("sendMessage", chat_id=1)
+        await album_settled(tg)
+        # A second album is a new thing sent: it gets its own line.
+        album(tg, tg.private_chat(alice), alice, "album-3", [None] * 3)
+        await album_settled(tg)
+    assert "forward me a post" in answer.params["text"]
+    assert len(tg.calls_of("sendMessage", chat_id=1)) == 2
