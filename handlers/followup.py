@@ -21,9 +21,10 @@ async def handle_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bo
     """Answer if this message replies to one of our cards or answers; False if it does not."""
     message = update.effective_message
     chat = update.effective_chat
-    replied = message.reply_to_message if message else None
-    if replied is None or chat is None or replied.from_user is None \
-            or replied.from_user.id != context.bot.id:
+    if message is None or chat is None:
+        return False
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
         return False
     svc = services(context)
     async with svc.publishing(chat.id):  # a message being sent right now gets recorded first
