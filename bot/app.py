@@ -14,16 +14,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import secrets
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import (
+    BadRequest,
+    InvalidToken,
+    NetworkError,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import AIORateLimiter, Application, Defaults
+from telegram.request import HTTPXRequest, RequestData
 
 from .llm import LLMClient
 from .settings import Settings
@@ -46,22 +58,112 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Methods that change nothing when repeated: a timeout after the request went out is retried.
+IDEMPOTENT = frozenset({"editMessageText", "editMessageReplyMarkup", "answerCallbackQuery",
+                        "sendChatAction", "getChatMember", "getMe", "setMyCommands",
+                        "deleteWebhook", "setWebhook"})
+# httpx errors raised before the request reached the server: always safe to repeat.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def is_transient(endpoint: str, error: TelegramError) -> bool:
+    """Whether a failed Bot API call should be tried again.
+
+    A 5xx answer (PTB's plain NetworkError without a transport cause) and a connection that
+    never opened are retried for every method; a timeout or a dropped connection after the
+    request went out only for idempotent methods, so a card is never sent twice.
+    """
+    if isinstance(error, BadRequest) or not isinstance(error, NetworkError):
+        return False  # 400, 401/404, 403, 409 and 429 (the limiter's own) are answers, not luck
+    cause = error.__cause__
+    if isinstance(cause, _NOT_SENT):
+        return True
+    if isinstance(error, TimedOut) or isinstance(cause, httpx.HTTPError):
+        return endpoint in IDEMPOTENT
+    return True  # an HTTP 5xx (or another status PTB has no class for)
+
+
 class CredbotRateLimiter(AIORateLimiter):
-    """AIORateLimiter whose budget goes to messages, not to "typing…" or button acks.
+    """AIORateLimiter whose budget goes to messages, and which also outlasts a Bot API hiccup.
 
     Telegram's flood limits are about messages; metering chat actions and callback answers
     as well would halve the messages a busy bot can send. They still get the 429 retries.
+    A 502 from the Bot API (or a connection that would not open) is retried a few times with
+    jittered exponential back-off, like 429s are: one bad answer must not lose a card.
     """
 
     UNMETERED = frozenset({"sendChatAction", "answerCallbackQuery", "getChatMember"})
+
+    def __init__(self, *, max_retries: int = 3, transient_retries: int = 3,
+                 transient_backoff: float = 0.5) -> None:
+        super().__init__(max_retries=max_retries)
+        self.transient_retries = transient_retries
+        self.transient_backoff = transient_backoff
 
     async def process_request(self, callback: Any, args: Any, kwargs: dict[str, Any],
                               endpoint: str, data: dict[str, Any],
                               rate_limit_args: int | None) -> Any:
         if endpoint in self.UNMETERED:
             data = {}
-        return await super().process_request(callback, args, kwargs, endpoint, data,
-                                             rate_limit_args)
+        for attempt in range(self.transient_retries + 1):
+            try:
+                return await super().process_request(callback, args, kwargs, endpoint, data,
+                                                     rate_limit_args)
+            except TelegramError as exc:
+                if attempt == self.transient_retries or not is_transient(endpoint, exc):
+                    raise
+                delay = self.transient_backoff * 2 ** attempt * random.uniform(0.75, 1.25)
+                log.warning("%s failed (%s: %s); retry %d of %d in %.1f s", endpoint,
+                            type(exc).__name__, exc, attempt + 1, self.transient_retries, delay)
+                # Outside the limiter's slot: a retry waiting here holds up no other chat.
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+
+class TokenRejected(NetworkError):
+    """getUpdates and getMe both refused the token: polling must end, and the process too."""
+
+
+class PollingRequest(HTTPXRequest):
+    """The getUpdates connection, which tells a rejected token from a passing 401/404.
+
+    PTB raises InvalidToken for any 401 or 404 and its polling loop then stops for good,
+    while `run_polling` keeps the process alive doing nothing (so no supervisor restarts
+    it). A proxy or a Bot API restart can answer 404 once; a revoked token is refused by
+    getMe as well. So on a 401/404 the token is re-checked with getMe: still accepted, the
+    answer becomes a NetworkError that the polling loop retries with back-off; refused,
+    `on_rejected` runs (run_bot stops the application and exits non-zero).
+    """
+
+    def __init__(self, on_rejected: Callable[[], None] | None = None) -> None:
+        super().__init__(connection_pool_size=1)  # what PTB builds for getUpdates
+        self.on_rejected = on_rejected
+        self.rejected = False
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: ODVInput[float] = DEFAULT_NONE,
+                         write_timeout: ODVInput[float] = DEFAULT_NONE,
+                         connect_timeout: ODVInput[float] = DEFAULT_NONE,
+                         pool_timeout: ODVInput[float] = DEFAULT_NONE) -> tuple[int, bytes]:
+        code, payload = await super().do_request(url, method, request_data, read_timeout,
+                                                 write_timeout, connect_timeout, pool_timeout)
+        if code not in (401, 404):
+            return code, payload
+        if self.rejected or not await self._token_accepted(url):
+            if not self.rejected:
+                self.rejected = True
+                if self.on_rejected is not None:
+                    self.on_rejected()
+            raise TokenRejected(f"Telegram rejected the bot token (HTTP {code})")
+        raise NetworkError(f"getUpdates answered HTTP {code} but getMe accepts the token")
+
+    async def _token_accepted(self, url: str) -> bool:
+        """getMe's verdict on the token; a network failure is no verdict, so True (retry)."""
+        try:
+            code, _ = await super().do_request(url.rsplit("/", 1)[0] + "/getMe", "POST")
+        except TelegramError:
+            return True
+        return code not in (401, 404)
 
 
 class RedactToken(logging.Filter):
@@ -85,7 +187,8 @@ class DropInvalidToken(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         message = record.getMessage()
-        return (not isinstance(error, InvalidToken) and "Invalid token" not in message
+        return (not isinstance(error, (InvalidToken, TokenRejected))
+                and "Invalid token" not in message
                 and not message.startswith("Network Retry Loop (Bootstrap"))
 
 
@@ -103,7 +206,8 @@ def install_redaction(token: str) -> None:
 
 
 def build_application(settings: Settings, *, storage: Storage | None = None,
-                      rate_limiter: AIORateLimiter | None = None) -> Application:
+                      rate_limiter: AIORateLimiter | None = None,
+                      polling_request: PollingRequest | None = None) -> Application:
     """The configured Application; `storage` may be passed in (tests share one)."""
     from handlers import SERVICES_KEY, Services, register
 
@@ -115,6 +219,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None,
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(rate_limiter or CredbotRateLimiter(max_retries=3))
+        .get_updates_request(polling_request or PollingRequest())
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -158,7 +263,7 @@ async def _retention_loop(svc: Any, every: float = RETENTION_EVERY) -> None:
         await asyncio.sleep(every)
         try:
             await _purge(svc)
-        except Exception:  # noqa: BLE001 - a failed purge is retried next hour, never fatal
+        except Exception:
             log.exception("retention purge failed")
 
 
@@ -186,19 +291,27 @@ async def running(application: Application, *, poll_timeout: float = 10.0,
                   poll_interval: float = 0.0) -> AsyncIterator[Application]:
     """Run the bot with long polling inside an existing event loop (tests, benchmarks).
 
-    The same steps as `Application.run_polling`, which owns its own loop and signals.
+    The same steps as `Application.run_polling`, which owns its own loop and signals (polling
+    errors go to the error handler, as there).
     """
+    updater = application.updater
+    assert updater is not None, "built with an updater"
+
+    def polling_error(error: TelegramError) -> None:
+        application.create_task(application.process_error(None, error))
+
     await application.initialize()
     try:
         if application.post_init:
             await application.post_init(application)
-        await application.updater.start_polling(timeout=poll_timeout, poll_interval=poll_interval,
-                                                allowed_updates=Update.ALL_TYPES)
+        await updater.start_polling(timeout=timedelta(seconds=poll_timeout),
+                                    poll_interval=poll_interval,
+                                    allowed_updates=Update.ALL_TYPES, error_callback=polling_error)
         await application.start()
         try:
             yield application
         finally:
-            await application.updater.stop()
+            await updater.stop()
             await application.stop()
             if application.post_stop:
                 await application.post_stop(application)
@@ -216,7 +329,9 @@ def run_bot(settings: Settings, *, webhook_url: str | None = None, listen: str =
         print("credbot: TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and put it "
               "in the environment or .env.", file=sys.stderr)
         return EXIT_CONFIG
-    application = build_application(settings)
+    polling = PollingRequest()
+    application = build_application(settings, polling_request=polling)
+    polling.on_rejected = application.stop_running  # run_polling returns; we exit below
     for handler in logging.getLogger().handlers:
         handler.addFilter(DropInvalidToken())
     try:
@@ -229,6 +344,8 @@ def run_bot(settings: Settings, *, webhook_url: str | None = None, listen: str =
                                     secret_token=secret, allowed_updates=Update.ALL_TYPES)
         else:
             application.run_polling(allowed_updates=Update.ALL_TYPES)
+        if polling.rejected:
+            raise InvalidToken("rejected while polling")
     except InvalidToken:
         print("credbot: Telegram rejected TELEGRAM_BOT_TOKEN. Check it with @BotFather.",
               file=sys.stderr)

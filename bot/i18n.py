@@ -27,8 +27,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "llm_failed": ("The AI analysis is not available right now ({reason}); "
                        "this is the offline analysis."),
         "cached": "Checked earlier: the same article gives the same report.",
-        "error": ("Something went wrong on my side while handling that. Nothing was lost; "
-                  "please try again in a minute."),
+        "error": ("Something went wrong on my side while handling that. "
+                  "Please try again in a minute."),
         "input_error": "{message}",
         "fetch_error": "I could not read that link: {message}",
         "quota_user": ("You have reached your limit of {limit} checks per {period}. "
@@ -106,8 +106,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                              "Ответьте /check на пост со статьёй или ссылкой."),
         "llm_failed": "ИИ-анализ сейчас недоступен ({reason}); это офлайн-анализ.",
         "cached": "Уже проверено: та же статья — тот же отчёт.",
-        "error": ("У меня что-то пошло не так. Ничего не потеряно; "
-                  "попробуйте ещё раз через минуту."),
+        "error": "У меня что-то пошло не так. Попробуйте ещё раз через минуту.",
         "input_error": "Не могу это проверить: {message}",
         "fetch_error": "Не удалось прочитать ссылку: {message}",
         "quota_user": ("Вы исчерпали лимит: {limit} проверок в {period}. "
@@ -183,7 +182,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                              "Відповідайте /check на допис зі статтею або посиланням."),
         "llm_failed": "ШІ-аналіз зараз недоступний ({reason}); це офлайн-аналіз.",
         "cached": "Вже перевірено: та сама стаття — той самий звіт.",
-        "error": "У мене щось пішло не так. Нічого не втрачено; спробуйте ще раз за хвилину.",
+        "error": "У мене щось пішло не так. Спробуйте ще раз за хвилину.",
         "input_error": "Не можу це перевірити: {message}",
         "fetch_error": "Не вдалося прочитати посилання: {message}",
         "quota_user": "Ви вичерпали ліміт: {limit} перевірок на {period}. Спробуйте після {time} UTC.",
@@ -256,8 +255,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                              "Antworte mit /check auf einen Beitrag mit Artikel oder Link."),
         "llm_failed": "Die KI-Analyse ist gerade nicht verfügbar ({reason}); dies ist die Offline-Analyse.",
         "cached": "Schon geprüft: derselbe Artikel ergibt denselben Bericht.",
-        "error": ("Bei mir ist etwas schiefgegangen. Es ging nichts verloren; "
-                  "bitte versuch es in einer Minute noch einmal."),
+        "error": ("Bei mir ist etwas schiefgegangen. "
+                  "Bitte versuch es in einer Minute noch einmal."),
         "input_error": "Das kann ich nicht prüfen: {message}",
         "fetch_error": "Ich konnte den Link nicht lesen: {message}",
         "quota_user": ("Du hast dein Limit von {limit} Prüfungen pro {period} erreicht. "
@@ -335,8 +334,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                              "Responde /check a una publicación con un artículo o enlace."),
         "llm_failed": "El análisis con IA no está disponible ahora ({reason}); este es el análisis sin conexión.",
         "cached": "Ya comprobado: el mismo artículo da el mismo informe.",
-        "error": ("Algo falló por mi parte. No se perdió nada; "
-                  "inténtalo de nuevo en un minuto."),
+        "error": "Algo falló por mi parte. Inténtalo de nuevo en un minuto.",
         "input_error": "No puedo comprobar eso: {message}",
         "fetch_error": "No pude leer ese enlace: {message}",
         "quota_user": ("Has alcanzado tu límite de {limit} comprobaciones por {period}. "
@@ -414,8 +412,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                              "Répondez /check à une publication avec un article ou un lien."),
         "llm_failed": "L'analyse par IA n'est pas disponible pour l'instant ({reason}) ; voici l'analyse hors ligne.",
         "cached": "Déjà vérifié : le même article donne la même fiche.",
-        "error": ("Quelque chose s'est mal passé de mon côté. Rien n'est perdu ; "
-                  "réessayez dans une minute."),
+        "error": ("Quelque chose s'est mal passé de mon côté. "
+                  "Réessayez dans une minute."),
         "input_error": "Je ne peux pas vérifier cela : {message}",
         "fetch_error": "Je n'ai pas pu lire ce lien : {message}",
         "quota_user": ("Vous avez atteint votre limite de {limit} vérifications par {period}. "

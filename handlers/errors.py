@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.app import TokenRejected
 from bot.i18n import resolve_language, t
 
 from .common import esc, reply_html, services
@@ -34,7 +35,11 @@ def describe(update: object) -> str:
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
     if isinstance(error, NetworkError) and not isinstance(update, Update):
-        log.warning("Telegram network problem (%s); retrying", type(error).__name__)
+        # getUpdates failed; PTB's polling loop retries it. A rejected token ends the process
+        # instead (bot.app.PollingRequest), and run_bot says so in one line.
+        if not isinstance(error, TokenRejected):
+            log.warning("Telegram network problem (%s: %s); retrying", type(error).__name__,
+                        error)
         return
     log.error("failed handling %s: %s", describe(update), type(error).__name__,
               exc_info=error)

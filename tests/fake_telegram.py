@@ -137,6 +137,7 @@ class FakeTelegram:
         self.webhook: dict[str, Any] | None = None
         self._failures: dict[str, deque[tuple[int, dict[str, Any]]]] = {}
         self._next_update = itertools.count(1)
+        self._generation = 0  # bumped by revoke_token: pending long polls return at once
         self._next_message: dict[int, itertools.count] = {}
         self._cond = threading.Condition()
         self._stopping = threading.Event()
@@ -271,6 +272,14 @@ class FakeTelegram:
             for _ in range(times):
                 self._failures.setdefault(method, deque()).append((status, body))
 
+    def revoke_token(self, new_token: str = "1:revoked-token") -> None:
+        """What @BotFather's /revoke does: the old token gets 401 from now on, pending long
+        polls included (they return empty, and the next one is refused)."""
+        with self._cond:
+            self.token = new_token
+            self._generation += 1
+            self._cond.notify_all()
+
     # --- observing ---------------------------------------------------------------------
     def calls_of(self, method: str | None = None, *, chat_id: int | None = None,
                  ok: bool | None = True) -> list[Call]:
@@ -345,7 +354,10 @@ class FakeTelegram:
         limit = params.get("limit") or 100
         deadline = time.monotonic() + float(params.get("timeout") or 0)
         with self._cond:
+            generation = self._generation
             while True:
+                if self._generation != generation:
+                    return []
                 while self.updates and self.updates[0]["update_id"] < offset:
                     self.updates.popleft()
                 if self.updates or self._stopping.is_set():
@@ -551,9 +563,10 @@ def _decode(content_type: str, raw: bytes) -> tuple[dict[str, Any], dict[str, tu
 class RunningBot:
     """The real Application, long-polling the fake, inside the test's event loop."""
 
-    def __init__(self, settings: Any, tg: FakeTelegram) -> None:
+    def __init__(self, settings: Any, tg: FakeTelegram, **build: Any) -> None:
         self.settings = settings
         self.tg = tg
+        self.build = build  # extra build_application arguments (e.g. rate_limiter)
         self.application: Any = None
         self._context: Any = None
 
@@ -570,7 +583,7 @@ class RunningBot:
     async def __aenter__(self) -> "RunningBot":
         from bot.app import build_application, running
 
-        self.application = build_application(self.settings)
+        self.application = build_application(self.settings, **self.build)
         # Short long-polls so stopping is quick; the fake answers as soon as updates arrive.
         self._context = running(self.application, poll_timeout=1.0)
         await self._context.__aenter__()

@@ -145,3 +145,72 @@ async def test_webhook_mode_registers_the_url_and_checks_the_secret_header(tmp_p
     assert right.status_code == 200
     assert "What I store" in answer.params["text"]
     assert len(tg.calls_of("sendMessage")) == 1  # the update with the wrong secret was dropped
+
+
+def bot_process(tg: FakeTelegram, tmp_path, *args: str, **env: str) -> subprocess.Popen:
+    """The real `credbot run` against the fake Bot API (stderr captured)."""
+    full_env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TELEGRAM_BOT_TOKEN": tg.token,
+                "TELEGRAM_API_BASE_URL": tg.base_url,
+                "CREDBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", **env}
+    return subprocess.Popen([sys.executable, "-m", "bot", *args, "run"], cwd=tmp_path,
+                            env=full_env, stderr=subprocess.PIPE, text=True)
+
+
+def stop(process: subprocess.Popen) -> str:
+    """Terminate if still running; the captured stderr (the same text on every call)."""
+    if not hasattr(process, "stderr_text"):
+        if process.poll() is None:
+            process.terminate()
+        process.stderr_text = process.communicate(timeout=30)[1] or ""  # type: ignore[attr-defined]
+    return process.stderr_text  # type: ignore[attr-defined]
+
+
+async def test_a_token_revoked_while_polling_ends_the_process_with_one_line_and_exit_2(
+        tmp_path) -> None:
+    import asyncio
+
+    with FakeTelegram() as tg:
+        old_token = tg.token
+        bot = bot_process(tg, tmp_path)
+        try:
+            await tg.wait_for("deleteWebhook", timeout=30)  # polling starts next
+            tg.revoke_token()
+            for _ in range(600):  # a guard, not a timing: the process must end by itself
+                if bot.poll() is not None:
+                    break
+                await asyncio.sleep(0.1)
+            ended_by_itself = bot.poll() is not None
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\nthe bot's stderr:\n{stop(bot)}") from None
+        finally:
+            err = stop(bot)
+    assert ended_by_itself, err  # not a live process polling nothing
+    assert bot.returncode == 2, err
+    assert err.strip().splitlines() == [
+        "credbot: Telegram rejected TELEGRAM_BOT_TOKEN. Check it with @BotFather."]
+    assert old_token.split(":")[1] not in err
+
+
+async def test_a_passing_404_and_502_on_get_updates_are_retried_and_the_bot_keeps_answering(
+        tmp_path) -> None:
+    with FakeTelegram() as tg:
+        bot = bot_process(tg, tmp_path)
+        try:
+            await tg.wait_for("deleteWebhook", timeout=30)  # polling starts next
+            alice = tg.user(1, "Alice")
+            tg.fail_next("getUpdates", status=404, description="Not Found")
+            tg.fail_next("getUpdates", status=502, description="Bad Gateway")
+            # Wakes the pending long poll; the next two polls fail, the one after succeeds.
+            tg.message(tg.private_chat(alice), alice, "/privacy")
+            await tg.wait_for("sendMessage", chat_id=1, timeout=30)
+            tg.message(tg.private_chat(alice), alice, "/help")  # comes after both failures
+            await tg.wait_for("sendMessage", chat_id=1, count=2, timeout=30)
+            failed = [c.status for c in tg.calls_of("getUpdates", ok=False)]
+            alive = bot.poll() is None
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\nthe bot's stderr:\n{stop(bot)}") from None
+        finally:
+            err = stop(bot)
+    assert failed == [404, 502], err
+    assert alive, err
+    assert "Traceback" not in err
