@@ -59,9 +59,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Reason = Literal["timeout", "memory", "crashed"]
 
-GRACE = 10.0
-"""Seconds the parent waits beyond a step's own deadline: worker start-up (the first one
-starts the fork server, which imports the analysis modules) and moving the data."""
+def grace(timeout: float) -> float:
+    """Seconds the parent waits beyond a step's own deadline before it kills the pool: room
+    for a worker's start-up (the first one starts the fork server, which imports the
+    analysis modules) and for moving the data. Half the deadline, 2 s to 10 s."""
+    return min(10.0, max(2.0, timeout / 2))
 
 PRELOAD = ["bot.offload", "bot.models", "bot.evidence", "bot.grounding", "bot.extract"]
 """Imported once by the fork server, so every worker starts with them loaded and shares
@@ -140,6 +142,7 @@ class _Pool:
                                             initializer=_init_worker,
                                             initargs=(limits.memory_mb,))
         self.pending: set[Future[Any]] = set()
+        self.closed = False
         self._pending_lock = threading.Lock()
         # asyncio primitives belong to one event loop; tests run one loop per test.
         self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
@@ -157,6 +160,8 @@ class _Pool:
         slot = self._slot(loop)
         await slot.acquire()
         try:
+            if self.closed:  # replaced while this step waited for a slot: take the new pool
+                raise BrokenProcessPool("the pool was replaced")
             future = self.executor.submit(_call, fn, args, kwargs, timeout)
         except BaseException:
             slot.release()
@@ -167,7 +172,7 @@ class _Pool:
         # so the next step's deadline never counts time spent behind this one.
         future.add_done_callback(lambda done: self._finished(done, loop, slot))
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), timeout + GRACE)
+            return await asyncio.wait_for(asyncio.wrap_future(future), timeout + grace(timeout))
         except TimeoutError:
             log.error("a worker ignored its %g s deadline; killing the pool", timeout)
             _discard(self, kill=True)
@@ -188,6 +193,7 @@ class _Pool:
 
     def close(self, *, kill: bool = False, wait: bool = False, cancel: bool = True) -> None:
         """Stop taking steps; `kill` the workers at once (steps still running fail)."""
+        self.closed = True
         if kill:
             # Private, but stable since 3.2: the executor keeps no other handle on its workers.
             processes = getattr(self.executor, "_processes", None) or {}

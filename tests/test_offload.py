@@ -1,0 +1,80 @@
+"""The worker pool: steps run in other processes, and every bound gives a clear outcome.
+
+Real worker processes throughout (bot.offload's own pool); the steps are builtins or the
+small module-level functions below, which the workers import by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+
+import pytest
+
+from bot import offload
+from bot.errors import NotAnArticleError
+from bot.extract import plain_article
+
+
+def deaf_sleep(seconds: float) -> None:
+    """Sleep with SIGALRM blocked: a step stuck where the worker's own deadline can't reach it,
+    as in a long C call."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    time.sleep(seconds)
+
+
+async def test_a_step_runs_in_another_process(make_settings) -> None:
+    assert await offload.run(make_settings(), os.getpid) != os.getpid()
+
+
+async def test_a_steps_own_error_comes_back_as_itself(make_settings) -> None:
+    with pytest.raises(NotAnArticleError) as caught:
+        await offload.run(make_settings(), plain_article, "too short", "https://example.org/x")
+    assert "couldn't find an article" in caught.value.user_message
+
+
+async def test_a_step_past_its_deadline_is_stopped_and_the_worker_serves_the_next(
+        make_settings) -> None:
+    settings = make_settings(workers=1, analysis_timeout=0.5)
+    with pytest.raises(offload.WorkError) as caught:
+        await offload.run(settings, time.sleep, 600)
+    assert caught.value.reason == "timeout"
+    first = await offload.run(settings, os.getpid)
+    assert await offload.run(settings, os.getpid) == first  # the same worker, still alive
+
+
+async def test_a_step_over_the_memory_cap_fails_and_the_next_step_runs(make_settings) -> None:
+    settings = make_settings(workers=1, worker_memory_mb=256)
+    with pytest.raises(offload.WorkError) as caught:
+        await offload.run(settings, bytearray, 2 * 1024 ** 3)
+    assert caught.value.reason == "memory"
+    assert await offload.run(settings, bytearray, 10) == bytearray(10)
+
+
+async def test_a_worker_that_dies_fails_its_step_and_the_pool_is_replaced(make_settings) -> None:
+    settings = make_settings(workers=1)
+    with pytest.raises(offload.WorkError) as caught:
+        await offload.run(settings, os._exit, 3)
+    assert caught.value.reason == "crashed"
+    assert await offload.run(settings, os.getpid) != os.getpid()
+
+
+async def test_a_worker_deaf_to_its_deadline_is_killed_and_waiting_steps_get_a_new_pool(
+        make_settings) -> None:
+    settings = make_settings(workers=1, analysis_timeout=0.5)
+    stuck_pid = await offload.run(settings, os.getpid)
+    stuck, waiting = await asyncio.gather(offload.run(settings, deaf_sleep, 600),
+                                          offload.run(settings, os.getpid),
+                                          return_exceptions=True)
+    assert isinstance(stuck, offload.WorkError) and stuck.reason == "timeout"
+    assert isinstance(waiting, int) and waiting != stuck_pid
+    for _ in range(1000):  # the stuck worker is gone (killed and reaped), not left running
+        try:
+            os.kill(stuck_pid, 0)
+        except ProcessLookupError:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        pytest.fail("the stuck worker is still running")
