@@ -27,8 +27,11 @@ class _Entity:
     kind: str  # person | org | outlet | unknown
 
 
+_POSSESSIVE = re.compile(r"[’']s?$")
+
+
 def strip_possessive(word: str) -> str:
-    return re.sub(r"[’']s?$", "", word)
+    return _POSSESSIVE.sub("", word)
 
 
 def cap_sequences(text: str) -> list[tuple[int, int, str]]:

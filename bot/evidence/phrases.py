@@ -183,6 +183,10 @@ _DOC_OWNER = re.compile(
 )
 
 
+_WORD = re.compile(r"\w+")
+_TWO_WORD_HEADS = {h: re.compile(rf"\b{h}\b") for h in lx.DOCUMENT_HEADS if not h.isalpha()}
+
+
 def document_phrase(phrase: str, offset: int) -> Candidate | None:
     lower = phrase.lower()
     if lx.OUTLET_REPORT.search(phrase):
@@ -191,7 +195,13 @@ def document_phrase(phrase: str, offset: int) -> Candidate | None:
         return Candidate(
             "outlet", name=match.group(0), mention=match.group(0), offset=offset + match.start()
         )
-    heads = [h for h in lx.DOCUMENT_HEADS if re.search(rf"\b{h}\b", lower)]
+    # A one-word head stands as a whole word: one set of the words, not 60 searches.
+    words = set(_WORD.findall(lower))
+    heads = [
+        h
+        for h in lx.DOCUMENT_HEADS
+        if (h in words if h not in _TWO_WORD_HEADS else _TWO_WORD_HEADS[h].search(lower))
+    ]
     if not heads:
         return None
     head = max(heads, key=lambda h: lower.rfind(h))

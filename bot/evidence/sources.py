@@ -37,6 +37,7 @@ from .segment import Sentence
 from .subjects import (
     FINITE_SPEECH,
     REACH,
+    char_before,
     looks_like_subject,
     noun_phrase_after,
     role_kind,
@@ -238,14 +239,6 @@ _QUOTE_NEXT = re.compile(r"\s*[‘'\"“]")
 _TO_OUTLET = re.compile(r"\s+(?:in an interview with|to)\s+")
 # What may stand before an inverted "said": a comma, a closing quote, or nothing at all.
 _CLAUSE_ENDS = {",", "’", "”", '"', "'", ""}
-
-
-def _char_before(text: str, end: int) -> str:
-    """The last character before `end` that is not white space ("" if none): what
-    text[:end].rstrip() ends with, without copying the whole prefix."""
-    while end > 0 and text[end - 1].isspace():
-        end -= 1
-    return text[end - 1] if end else ""
 
 
 def _not_an_attribution(text: str, match: re.Match[str]) -> bool:
@@ -539,7 +532,7 @@ class SourceFinder:
                 continue
             subject = subject_before(sentence, match.start())
             inverted = False
-            if verb in _INVERTIBLE and _char_before(sentence.text, match.start()) in _CLAUSE_ENDS:
+            if verb in _INVERTIBLE and char_before(sentence.text, match.start()) in _CLAUSE_ENDS:
                 after = subject_after(sentence, match.end())
                 if (
                     after

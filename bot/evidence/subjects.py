@@ -73,6 +73,14 @@ _WHOSE_SPEAKER = re.compile(
 _RELATIVE_TAIL = re.compile(r"\s+(?:who|which|that|whose|whom)\b.*$", re.I | re.S)
 
 
+def char_before(text: str, end: int) -> str:
+    """The last character before `end` that is not white space ("" if none): what
+    text[:end].rstrip() ends with, without copying the whole prefix."""
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return text[end - 1] if end else ""
+
+
 def _bare_name(piece: str) -> bool:
     """'Councillor Priya Shah', 'Library user Frank Devlin': a name, a role at most before it."""
     cleaned, _ = clean_phrase(piece, 0)
@@ -185,7 +193,7 @@ def subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str |
         p
         for p in pieces
         if p[2].strip(" ,;:—–‘’'\"“”()")
-        and not (left[: p[0]].rstrip().endswith("(") and p[2].rstrip().endswith(")"))
+        and not (p[2].rstrip().endswith(")") and char_before(left, p[0]) == "(")
     ]
     for i in range(len(pieces) - 1, -1, -1):
         start, _, piece = pieces[i]
