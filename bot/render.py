@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from collections.abc import Iterator
 from typing import Literal
 
 from .models import Report
@@ -108,7 +109,7 @@ def labels(language: str | None) -> dict[str, str]:
 
 
 def _first_sentence(text: str, limit: int = 220) -> str:
-    match = re.match(r"(.+?[.!?])(\s|$)", text.strip(), flags=re.S)
+    match = re.match(r"(.+?[.!?])(\s|$)", text.strip(), flags=re.DOTALL)
     sentence = match.group(1) if match else text.strip()
     return _clip(sentence, limit)
 
@@ -254,43 +255,128 @@ def _fit(title: str, items: list[str], lab: dict[str, str], limit: int = TELEGRA
     return "\n".join(out) if items else title + "\n—"
 
 
-_HTML_PIECE = re.compile(r"<(/?)([a-zA-Z]+)[^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[^<&]+|[<&]")
+_HTML_PIECE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);"
+                         r"|[^<&]+|[<&]")
+
+
+def utf16_len(text: str) -> int:
+    """Telegram measures texts in UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _prefix(text: str, room: int) -> int:
+    """How many characters of `text` fit in `room` UTF-16 units, ending at a line or word end
+    when one is in the second half (a cut mid-word only when nothing else is near)."""
+    head = text[:max(room, 0)].encode("utf-16-le")[: max(room, 0) * 2]
+    n = len(head.decode("utf-16-le", errors="ignore"))  # never half a surrogate pair
+    if n >= len(text):
+        return n
+    for mark in ("\n", " "):
+        at = text.rfind(mark, 0, n)
+        if at >= n // 2:
+            return at + 1
+    return n
+
+
+def _chunks(markup: str, limit: int) -> Iterator[tuple[str, str]]:
+    """(body, closing tags) pairs of at most `limit` UTF-16 units together, in order.
+
+    Never inside a tag or an entity; tags open at a cut are closed there and opened again
+    in the next chunk. Lazy and linear: each piece of the markup is looked at once.
+    """
+    body: list[str] = []
+    size = 0
+    has_text = False
+    open_tags: list[tuple[str, str]] = []  # (name, the opening tag as written)
+    closing_size = 0
+
+    def closing() -> str:
+        return "".join(f"</{name}>" for name, _ in reversed(open_tags))
+
+    def restart() -> None:
+        nonlocal body, size, has_text
+        body = [tag for _, tag in open_tags]
+        size = sum(utf16_len(tag) for tag in body)
+        has_text = False
+
+    for match in _HTML_PIECE.finditer(markup):
+        piece = match.group(0)
+        if match.group(2):  # a tag
+            name = match.group(2).lower()
+            if match.group(1):
+                for i in range(len(open_tags) - 1, -1, -1):
+                    if open_tags[i][0] == name:
+                        closing_size -= len(name) + 3
+                        del open_tags[i]
+                        break
+            else:
+                if has_text and size + utf16_len(piece) + len(name) + 3 + closing_size > limit:
+                    yield "".join(body), closing()
+                    restart()
+                open_tags.append((name, piece))
+                closing_size += len(name) + 3
+            body.append(piece)
+            size += utf16_len(piece)
+            continue
+        if piece.startswith("&") and len(piece) > 1:  # an entity: whole or not at all
+            if has_text and size + len(piece) + closing_size > limit:
+                yield "".join(body), closing()
+                restart()
+            body.append(piece)
+            size += len(piece)
+            has_text = True
+            continue
+        cost = utf16_len(piece)
+        while size + cost + closing_size > limit:
+            cut = _prefix(piece, limit - size - closing_size)
+            if cut == 0 and not has_text:
+                cut = 1  # a limit smaller than the tags themselves: keep moving
+            if cut:
+                body.append(piece[:cut])
+                has_text = has_text or bool(piece[:cut].strip())
+            if has_text:
+                yield "".join(body), closing()
+                restart()
+            piece = piece[cut:]
+            cost = utf16_len(piece)
+        if piece:
+            body.append(piece)
+            size += cost
+            has_text = has_text or bool(piece.strip())
+    if has_text:
+        yield "".join(body), closing()
+
+
+def split_html(markup: str, limit: int = TELEGRAM_LIMIT, *, max_parts: int = 8) -> list[str]:
+    """Telegram HTML as messages of at most `limit` UTF-16 units each, cut at a line or word
+    end where one is near, never inside a tag or an entity (open tags closed and reopened).
+
+    At most `max_parts` messages; if the text needs more, the last one ends with "…".
+    """
+    if utf16_len(markup) <= limit:
+        return [markup] if markup.strip() else []
+    chunks: list[tuple[str, str]] = []
+    for chunk in _chunks(markup, limit - 1):  # room for a closing ellipsis
+        if len(chunks) == max_parts:
+            chunks[-1] = (_with_ellipsis(*chunks[-1]), "")
+            break
+        chunks.append(chunk)
+    return [body + closing for body, closing in chunks]
+
+
+def _with_ellipsis(body: str, closing: str) -> str:
+    return body.rstrip() + "…" + closing
 
 
 def clip_html(markup: str, limit: int = TELEGRAM_LIMIT) -> str:
-    """Cut Telegram HTML to at most `limit` characters without splitting a tag or an entity.
+    """Cut Telegram HTML to at most `limit` UTF-16 units without splitting a tag or an entity.
 
-    Tags still open at the cut are closed, and an ellipsis marks it. For text the caller
-    already escaped (e.g. a follow-up answer built with `html.escape`).
+    Cut inside a line when need be (a long paragraph keeps its beginning rather than becoming
+    a lone "…"); tags still open at the cut are closed, and an ellipsis marks it. For text
+    the caller already escaped (e.g. a follow-up answer built with `html.escape`).
     """
-    if len(markup) <= limit:
+    if utf16_len(markup) <= limit:
         return markup
-    out: list[str] = []
-    open_tags: list[str] = []
-    size = 0
-    budget = limit - 1  # room for the ellipsis
-    for match in _HTML_PIECE.finditer(markup):
-        piece = match.group(0)
-        closing = "".join(f"</{t}>" for t in reversed(open_tags))
-        if match.group(2):  # a tag
-            name = match.group(2).lower()
-            extra = piece if match.group(1) else piece + f"</{name}>"
-            if size + len(extra) + len(closing) > budget:
-                break
-            out.append(piece)
-            size += len(piece)
-            if match.group(1):
-                if name in open_tags:
-                    open_tags.remove(name)
-            else:
-                open_tags.append(name)
-            continue
-        room = budget - size - len(closing)
-        if len(piece) <= room:
-            out.append(piece)
-            size += len(piece)
-            continue
-        if not piece.startswith("&") and room > 0:  # plain text splits anywhere; entities never
-            out.append(piece[:room])
-        break
-    return "".join(out).rstrip() + "…" + "".join(f"</{t}>" for t in reversed(open_tags))
+    first = next(_chunks(markup, limit - 1), None)
+    clipped = _with_ellipsis(*first) if first else "…"
+    return clipped if utf16_len(clipped) <= limit else "…"

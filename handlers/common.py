@@ -16,8 +16,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from telegram import (Chat, Message, MessageEntity, MessageOriginChannel, MessageOriginChat,
-                      MessageOriginHiddenUser, MessageOriginUser, ReplyParameters, Update)
+from telegram import (
+    Chat,
+    Message,
+    MessageEntity,
+    MessageOriginChannel,
+    MessageOriginChat,
+    MessageOriginHiddenUser,
+    MessageOriginUser,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -25,6 +34,7 @@ from telegram.ext import ContextTypes
 from bot.engine import link_of
 from bot.i18n import resolve_language
 from bot.llm import LLMClient
+from bot.render import clip_html, split_html
 from bot.settings import Settings
 from bot.storage import ChatSettings, Storage
 from bot.text import word_count
@@ -102,27 +112,14 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 def fit_html(text: str, limit: int = TELEGRAM_LIMIT) -> str:
-    """Keep whole lines until the limit. Our HTML never spans lines, so no tag is cut.
+    """Text that Telegram accepts in one message: cut inside a line when need be, never
+    inside a tag or an entity, open tags closed, an ellipsis at the cut.
 
     The raw length bounds the displayed length (tags and entities only shrink it), so a
-    text that fits here fits in Telegram.
+    text that fits here fits in Telegram. Several messages: `reply_long_html`.
     """
-    if utf16_len(text) <= limit:
-        return text
-    out: list[str] = []
-    size = 0
-    for line in text.split("\n"):
-        cost = utf16_len(line) + 1
-        if size + cost > limit - 2:
-            break
-        out.append(line)
-        size += cost
-    return "\n".join(out) + "\n…" if out else esc("…")
+    return clip_html(text, limit)
 
 
 def is_private(chat: Chat | None) -> bool:
@@ -168,6 +165,18 @@ async def reply_html(message: Message, text: str, **kwargs: Any) -> Message:
         reply_parameters=ReplyParameters(message_id=message.message_id,
                                          allow_sending_without_reply=True),
         **kwargs)
+
+
+async def reply_long_html(message: Message, text: str, *, max_parts: int = 4,
+                          **kwargs: Any) -> list[Message]:
+    """Reply with a text too long for one message as several, in order (a long follow-up
+    answer). Each part is valid HTML on its own; `kwargs` (e.g. a keyboard) go with the last.
+    """
+    parts = split_html(text, TELEGRAM_LIMIT, max_parts=max_parts) or [text]
+    sent = []
+    for i, part in enumerate(parts):
+        sent.append(await reply_html(message, part, **(kwargs if i == len(parts) - 1 else {})))
+    return sent
 
 
 @contextlib.asynccontextmanager

@@ -138,3 +138,20 @@ async def test_replying_to_a_card_of_another_chat_or_unknown_message_is_not_a_fo
         tg.message(tg.private_chat(alice), alice, "ok thanks", reply_to=help_call.result)
         [answer] = await tg.wait_for("sendMessage", chat_id=1, after=start)
     assert "forward me a post" in answer.params["text"]
+
+
+async def test_a_follow_up_answer_over_telegrams_limit_arrives_as_text_not_a_lone_ellipsis(
+        make_settings, tg) -> None:
+    alice = tg.user(1, "Alice")
+    long_answer = "The article rests on one anonymous source 🙂 and nothing else. " * 90
+    with FakeLLM() as llm:
+        llm.default = scripted(followup_text=long_answer.strip())
+        async with RunningBot(llm_settings(make_settings, tg, llm), tg):
+            tg.message(tg.private_chat(alice), alice, SEED)
+            [card] = await tg.wait_for("sendMessage", chat_id=1)
+            start = tg.mark()
+            tg.message(tg.private_chat(alice), alice, "Who is the source?", reply_to=card.result)
+            [first, *_] = await tg.wait_for("sendMessage", chat_id=1, after=start)
+    text = parse_html(first.params["text"])[0]
+    assert text.startswith("The article rests on one anonymous source 🙂")
+    assert len(text) > 3000

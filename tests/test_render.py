@@ -163,3 +163,65 @@ def test_source_kinds_agree_with_their_count_in_every_language() -> None:
             assert kind_label(language, kind, 2) == LABELS[language][kind]
     assert kind_label("en", "social_media", 1) == "social post"
     assert kind_label("en", "named_person", 3) == "named people"
+
+
+# --- cutting Telegram HTML ----------------------------------------------------------------
+
+def _random_markup(rng, size: int) -> str:
+    words = ["plain", "AT&amp;T", "&lt;tag&gt;", "&#8212;", "🙂🙂", "ünïcode", "\n", "\n\n",
+             "x" * 300, "a b c", "«quoted»"]
+    out = []
+    while sum(map(len, out)) < size:
+        choice = rng.random()
+        if choice < 0.15:
+            tag = rng.choice(["b", "i", "s", "code"])
+            out.append(f"<{tag}>{rng.choice(words)} {rng.choice(words)}</{tag}>")
+        elif choice < 0.2:
+            out.append(f'<a href="https://example.org/{rng.randint(1, 9)}">{rng.choice(words)}</a>')
+        else:
+            out.append(rng.choice(words) + " ")
+    return "".join(out)
+
+
+def _telegram_visible(markup: str) -> str:
+    from tests.fake_telegram import parse_html
+
+    text, error, _ = parse_html(markup)
+    assert error is None, (error, markup)
+    return text
+
+
+def test_split_html_gives_valid_messages_within_the_limit_that_keep_all_the_text() -> None:
+    import random
+
+    from bot.render import split_html, utf16_len
+
+    rng = random.Random(8)
+    for size, limit in ((5000, 4096), (12000, 4096), (3000, 500), (2000, 97)):
+        for _ in range(20):
+            markup = _random_markup(rng, size)
+            parts = split_html(markup, limit, max_parts=1000)
+            assert all(utf16_len(part) <= limit for part in parts)
+            joined = "".join(_telegram_visible(part) for part in parts)
+            assert joined == _telegram_visible(markup)
+
+
+def test_split_html_prefers_line_ends_and_caps_the_number_of_messages() -> None:
+    from bot.render import split_html
+
+    lines = [f"line {i} " + "word " * 60 for i in range(100)]
+    parts = split_html("\n".join(lines), 4096, max_parts=20)
+    assert len(parts) > 1 and all(part.endswith("\n") for part in parts[:-1])
+    assert "".join(parts) == "\n".join(lines)
+    assert len(split_html("word " * 10000, 4096, max_parts=2)) == 2
+    assert split_html("word " * 10000, 4096, max_parts=2)[-1].endswith("…")
+
+
+def test_clip_html_cuts_inside_a_long_line_in_utf16_units() -> None:
+    from bot.render import utf16_len
+
+    answer = "<i>" + "🙂 a long answer without line breaks " * 200 + "</i>"
+    clipped = clip_html(answer, 4096)
+    assert utf16_len(clipped) <= 4096
+    assert clipped.startswith("<i>🙂 a long answer") and clipped.endswith("…</i>")
+    assert len(_telegram_visible(clipped)) > 3000
