@@ -263,14 +263,17 @@ class Storage:
 
     def __init__(self, url: str, *, schema: str | None = None,
                  settings_ttl: float = SETTINGS_TTL) -> None:
-        # pool_pre_ping: a pooled connection that a server restart has closed is replaced
-        # before use, instead of failing the first check after the restart.
         # hide_parameters: errors name the statement but never the values (user text).
-        options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+        options: dict[str, Any] = {"hide_parameters": True}
         if schema:
             options["execution_options"] = {"schema_translate_map": {None: schema}}
         if url.startswith("sqlite"):
             options["connect_args"] = {"timeout": 30}
+        else:
+            # A pooled connection that a server restart has closed is replaced before use,
+            # instead of failing the first check after the restart. (A SQLite file has no
+            # server to restart, and the ping costs a round trip per checkout.)
+            options["pool_pre_ping"] = True
         self.engine: AsyncEngine = create_async_engine(url, **options)
         self.dialect = self.engine.dialect.name
         if self.dialect == "sqlite":
@@ -335,13 +338,15 @@ class Storage:
 
     async def get_report(self, report_id: int, chat_id: int) -> StoredReport | None:
         """A report as its chat sees it (with the chat's forward origin), only for that chat."""
+        query = (select(ReportRow, OriginRow.forwarded_from)
+                 .outerjoin(OriginRow, (OriginRow.report_id == ReportRow.id)
+                            & (OriginRow.chat_id == ReportRow.chat_id))
+                 .where(ReportRow.id == report_id, ReportRow.chat_id == chat_id))
         async with self._session() as session:
-            row = await session.get(ReportRow, report_id)
-            if row is None or row.chat_id != chat_id:
-                return None
-            origin = await session.scalar(
-                select(OriginRow.forwarded_from).where(OriginRow.report_id == report_id,
-                                                       OriginRow.chat_id == chat_id))
+            found = (await session.execute(query)).first()
+        if found is None:
+            return None
+        row, origin = found
         stored = _stored(row)
         stored.origin = origin
         stored.article = article_with_origin(stored.article, origin)
