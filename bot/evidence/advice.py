@@ -51,12 +51,8 @@ def summarise(
         )
     else:
         parts.append("Its claims are attributed to named, on-record sources.")
-    checkable = [
-        s
-        for s in sources
-        if s.kind in ON_RECORD
-        and any(s.id in c.source_ids and c.verifiability == "verifiable" for c in claims)
-    ]
+    verifiable = {i for c in claims if c.verifiability == "verifiable" for i in c.source_ids}
+    checkable = [s for s in sources if s.kind in ON_RECORD and s.id in verifiable]
     if checkable:
         parts.append(
             "Checkable, attributed statements: " + ", ".join(s.name for s in checkable[:5]) + "."
@@ -80,12 +76,11 @@ _VENUE = re.compile(
 
 def _venue(ev: Evidence, source: Source) -> str | None:
     """Where a named person spoke ('a fringe meeting of the Tory party conference'), if said."""
-    key = next((k for k, v in ev.ids.items() if v == source.id), None)
-    for sentence in ev.sentences:
-        if key in ev.smap.by_sentence.get(sentence.index, []):
-            match = _VENUE.search(sentence.text)
-            if match:
-                return re.sub(r"^(?:a|an|his|her|their)\s+", "the ", match.group(1))
+    key = ev.key_of.get(source.id)
+    for sentence in ev.sentences_of.get(key, []) if key else []:
+        match = _VENUE.search(sentence.text)
+        if match:
+            return re.sub(r"^(?:a|an|his|her|their)\s+", "the ", match.group(1))
     return None
 
 
@@ -104,16 +99,16 @@ def next_steps(
                 f"describes “{source.mention}”; look for anyone confirming it on record."
             )
             break
-    outlets = [s for s in sources if s.kind == "outlet" and not any(x.via == s.id for x in sources)]
+    relays = {s.via for s in sources if s.via}
+    outlets = [s for s in sources if s.kind == "outlet" and s.id not in relays]
     if outlets:
         steps.append(
             "Read the original reports ("
             + ", ".join(o.name for o in outlets[:3])
             + ") and check who they rely on."
         )
-    named = [
-        s for s in sources if s.kind == "named_person" and any(s.id in c.source_ids for c in claims)
-    ]
+    claimed = {i for c in claims for i in c.source_ids}
+    named = [s for s in sources if s.kind == "named_person" and s.id in claimed]
     placed = [(s, _venue(ev, s)) for s in named]
     with_venue = next(((s, v) for s, v in placed if v), None)
     if with_venue:

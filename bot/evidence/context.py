@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..models import Article, Hedge, Source
 from . import lexicon as lx
@@ -15,7 +15,12 @@ ON_RECORD = {"named_person", "named_org"}
 
 @dataclass
 class Evidence:
-    """One article read once: its sentences, sources (with sentence links) and hedges."""
+    """One article read once: its sentences, sources (with sentence links) and hedges.
+
+    The look-ups the report makes per source (which source has this id, this mention,
+    which sentences rest on it) are indexed once here, so no step scans every source or
+    every sentence for each source.
+    """
 
     article: Article
     sentences: list[Sentence]
@@ -24,10 +29,25 @@ class Evidence:
     hedges: list[Hedge]
     hedges_by_sentence: dict[int, list[str]]
     boilerplate: set[int]
+    key_of: dict[str, str] = field(init=False, repr=False)  # report id -> source key
+    by_mention: dict[str, Found] = field(init=False, repr=False)  # the first with a mention
+    sentences_of: dict[str, list[Sentence]] = field(init=False, repr=False)  # in text order
+
+    def __post_init__(self) -> None:
+        self.key_of = {}
+        for key, source_id in self.ids.items():
+            self.key_of.setdefault(source_id, key)
+        self.by_mention = {}
+        for found in self.smap.sources.values():
+            self.by_mention.setdefault(found.mention, found)
+        self.sentences_of = {}
+        for sentence in self.sentences:
+            for key in self.smap.by_sentence.get(sentence.index, []):
+                self.sentences_of.setdefault(key, []).append(sentence)
 
 
 def found_for(ev: Evidence, source: Source) -> Found | None:
-    key = next((k for k, v in ev.ids.items() if v == source.id), None)
+    key = ev.key_of.get(source.id)
     return ev.smap.sources.get(key) if key else None
 
 
@@ -60,8 +80,8 @@ def doc_name(name: str) -> str:
     return re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I)
 
 
-def is_vague(smap: SourceMap, source: Source) -> bool:
-    found = next((f for f in smap.sources.values() if f.mention == source.mention), None)
+def is_vague(ev: Evidence, source: Source) -> bool:
+    found = ev.by_mention.get(source.mention)
     if not found:
         return False
     if source.via:
@@ -85,5 +105,9 @@ def is_study(name: str) -> bool:
     return any(re.search(rf"\b{head}\b", name, re.I) for head in lx.STUDY_HEADS)
 
 
-def kind_of(sources: list[Source], source_id: str | None) -> str | None:
-    return next((s.kind for s in sources if s.id == source_id), None)
+def kinds_by_id(sources: list[Source]) -> dict[str, str]:
+    """Each source's kind by its id (the first source with an id, as ids are unique)."""
+    kinds: dict[str, str] = {}
+    for source in sources:
+        kinds.setdefault(source.id, source.kind)
+    return kinds

@@ -12,7 +12,7 @@ from .context import (
     is_lay,
     is_study,
     is_vague,
-    kind_of,
+    kinds_by_id,
     lede_source_ids,
 )
 from .hedges import is_rumour
@@ -40,7 +40,7 @@ def red_flags(ev: Evidence, sources: list[Source], claims: list[Claim]) -> list[
     # rests on them; unnamed insiders, officials and experts always deserve the flag.
     # Plural appeals to a field ("experts say") are vague authority, flagged on their own.
     telling = [
-        s for s in anonymous if (not is_lay(ev, s) or s.id in lede_ids) and not is_vague(ev.smap, s)
+        s for s in anonymous if (not is_lay(ev, s) or s.id in lede_ids) and not is_vague(ev, s)
     ]
     if telling:
         names = ", ".join(f"“{s.mention}”" for s in telling[:3])
@@ -48,11 +48,12 @@ def red_flags(ev: Evidence, sources: list[Source], claims: list[Claim]) -> list[
             "anonymous_sourcing",
             f"{len(telling)} unnamed source{'s' if len(telling) > 1 else ''}: {names}.",
         )
-    relayed = [s for s in telling if s.via and kind_of(sources, s.via) == "outlet"]
+    kind_of = kinds_by_id(sources)
+    relayed = [s for s in telling if s.via and kind_of.get(s.via) == "outlet"]
     outlet_claims = [
         c
         for c in claims
-        if c.source_ids and all(kind_of(sources, sid) == "outlet" for sid in c.source_ids)
+        if c.source_ids and all(kind_of.get(sid) == "outlet" for sid in c.source_ids)
     ]
     # Citing another outlet in passing ("TMZ first reported the lawsuit") is normal; the flag
     # is for stories whose lede, or most of whose claims, are someone else's reporting.
@@ -78,7 +79,7 @@ def red_flags(ev: Evidence, sources: list[Source], claims: list[Claim]) -> list[
             "rumour_language",
             "Rumour wording: " + ", ".join(dict.fromkeys(r.lower() for r in rumours)) + ".",
         )
-    vague = [s for s in anonymous if is_vague(ev.smap, s)]
+    vague = [s for s in anonymous if is_vague(ev, s)]
     if vague:
         add(
             "vague_authority",

@@ -22,10 +22,11 @@ def find_hedges(sentences: list[Sentence]) -> tuple[list[Hedge], dict[int, list[
                 continue
             if re.match(r"(?:may|could|might)\s+(?:not\s+)?(?:comment|respond)", marker, re.I):
                 continue
-            if marker.lower() in ("claim", "claims") and re.search(
-                r"\b(?:the|this|that|these|those|a|his|her|their|its|such)\s+$",
-                sentence.text[: match.start()], re.I,
-            ) and not re.match(r"\s+(?:that|of)\b", sentence.text[match.end() :]):
+            if (
+                marker.lower() in ("claim", "claims")
+                and _after_determiner(sentence.text, match.start())
+                and not _THAT_OR_OF.match(sentence.text, match.end())
+            ):
                 continue  # "the claim had no merit": a noun, not a hedge on what follows
             if (marker.lower(), sentence.index) in seen:
                 continue
@@ -33,6 +34,24 @@ def find_hedges(sentences: list[Sentence]) -> tuple[list[Hedge], dict[int, list[
             hedges.append(Hedge(marker=marker, quote=sentence.text))
             by_sentence.setdefault(sentence.index, []).append(marker)
     return hedges, by_sentence
+
+
+_DETERMINER_BEFORE = re.compile(
+    r"\b(?:the|this|that|these|those|a|his|her|their|its|such)\s+$", re.IGNORECASE
+)
+_THAT_OR_OF = re.compile(r"\s+(?:that|of)\b")
+
+
+def _after_determiner(text: str, end: int) -> bool:
+    """Whether text[:end] ends with a determiner and a space ('the claim'), looking only at
+    the last word before `end` rather than searching the whole sentence before it."""
+    word_end = end
+    while word_end > 0 and text[word_end - 1].isspace():
+        word_end -= 1
+    if word_end == end:
+        return False
+    # "these" is the longest determiner; two more characters hold the word boundary.
+    return bool(_DETERMINER_BEFORE.search(text, max(0, word_end - 7), end))
 
 
 def is_rumour(marker: str) -> bool:

@@ -327,8 +327,15 @@ def _analysts_at(phrase: str, offset: int) -> Candidate | None:
     return None
 
 
+# A speaker phrase is at most 160 characters once leading conjunctions and trailing
+# auxiliaries are cleaned off; no real phrase carries 840 characters of those.
+_LONGEST_PHRASE = 1000
+
+
 def classify(phrase: str, offset: int, registry: Registry) -> Candidate | None:
     """Decide what a subject phrase is. `offset` is where `phrase` starts in the article."""
+    if len(phrase) > _LONGEST_PHRASE:
+        return None  # no cleaning brings it under 160 characters; cleaning it would not be linear
     phrase, offset = clean_phrase(phrase, offset)
     if not phrase or len(phrase) > 160:
         return None

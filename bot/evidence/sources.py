@@ -844,11 +844,11 @@ class SourceFinder:
         phrase = np[0].strip()
         if _OUTLET_BACK_REFERENCE.match(phrase):
             # "a source close to the couple told the paper": the outlet named before.
-            outlets = [k for k, f in self.result.sources.items() if f.kind == "outlet"]
+            outlet = self._latest.get(("kind", "outlet"))
             speaker = self.result.sources.get(speaker_key)
-            if outlets and speaker and speaker.kind != "outlet" and not speaker.via_key:
-                speaker.via_key = outlets[-1]
-                self.result.attach(sentence.index, outlets[-1])
+            if outlet and speaker and speaker.kind != "outlet" and not speaker.via_key:
+                speaker.via_key = outlet
+                self.result.attach(sentence.index, outlet)
             return
         runs = cap_sequences(phrase)
         if not runs:
