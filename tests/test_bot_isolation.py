@@ -116,3 +116,27 @@ async def test_a_cached_copy_expires_with_the_report_it_was_copied_from(make_set
         await bot.storage.purge_expired(30, now=utcnow() + timedelta(days=11))
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT count(*) FROM credbot_reports").fetchone() == (0,)
+
+
+async def test_the_llm_never_sees_who_a_chat_forwarded_from(make_settings, tg) -> None:
+    """The analysis is shared by every chat that sends the article: the model gets the article
+    alone, and follow-ups in another chat never hear of the first chat's origin."""
+    from tests.fake_llm import FakeLLM
+    from tests.test_bot_llm import llm_settings, scripted
+
+    alice, mallory = tg.user(1, "Alice"), tg.user(2, "Mallory")
+    with FakeLLM() as llm:
+        llm.default = scripted()
+        async with RunningBot(llm_settings(make_settings, tg, llm), tg):
+            tg.message(tg.private_chat(alice), alice, SEED, forward_origin=DANA)
+            [alice_card] = await tg.wait_for("sendMessage", chat_id=1, timeout=8)
+            tg.message(tg.private_chat(mallory), mallory, SEED)
+            [card] = await tg.wait_for("sendMessage", chat_id=2, timeout=8)
+            start = tg.mark()
+            tg.message(tg.private_chat(mallory), mallory, "Who sent this around?",
+                       reply_to=card.result)
+            await tg.wait_for("sendMessage", chat_id=2, after=start, timeout=8)
+    assert "Dana Privatperson" in parse_html(alice_card.params["text"])[0]
+    assert len(llm.completions) == 2  # one analysis for both chats, one follow-up answer
+    for request in llm.completions:
+        assert "Dana" not in request.content("system") + request.content("user")
