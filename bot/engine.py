@@ -163,10 +163,9 @@ async def analyze(article: Article, settings: Settings, *, language: str | None 
     """
     language = language or settings.language
     article = capped(article, settings)  # an Article built by the caller may be any length
-    offline_report = _with_head_note(
-        await _work(settings, evidence.analyze, article, language=language), article)
+    offline_report = await _work(settings, evidence.analyze, article, language=language)
     if offline or not settings.llm_configured:
-        return offline_report
+        return _with_head_note(offline_report, article)
     # Imported here: the offline path (and the CLI's start-up) never pays for the openai SDK.
     from .llm import LLMClient
     from .llm_analyzer import analyze_with_llm
@@ -181,17 +180,19 @@ async def analyze(article: Article, settings: Settings, *, language: str | None 
                                                max_tokens=settings.max_completion_tokens)
     except LLMError as exc:
         log.warning("LLM analysis failed, using the offline report: %s", exc.detail or exc)
-        return _fallback(offline_report, exc.user_message)
+        return _with_head_note(_fallback(offline_report, exc.user_message), article)
     finally:
         if own_client:
             await client.aclose()
     try:
-        report = await _work(settings, ground, report, grounding_text(article), offline_report)
-    except InputError as exc:
-        # Unchecked model quotes are never shown: the offline report stands in.
-        log.warning("grounding failed, using the offline report: %s", exc.detail or exc)
-        return _fallback(offline_report, "Its quotes could not be checked against the article "
-                                         f"({exc.user_message.rstrip('.')}).")
+        report = await offload.run(settings, ground, report, grounding_text(article),
+                                   offline_report)
+    except offload.WorkError as exc:
+        # Model quotes that were not checked are never shown: the offline report stands in.
+        log.warning("grounding failed, using the offline report: %s", exc)
+        return _with_head_note(
+            _fallback(offline_report, "The model's quotes could not be checked against the "
+                                      "article."), article)
     report.usage = usage
     if truncated:
         report.article.truncated = True

@@ -14,6 +14,7 @@ from bot.engine import ArticleHead, check, load_article
 from bot.errors import FetchError, NotAnArticleError
 from bot.fetch import BAD_REDIRECT, fetch_page
 from tests.conftest import SEED_TEXT
+from tests.fake_llm import FakeLLM, analysis, claim, reply
 from tests.local_site import LocalSite
 from tests.test_fetch_ssrf import StubResolver
 
@@ -34,6 +35,12 @@ def site():
         yield local
 
 
+@pytest.fixture
+def llm():
+    with FakeLLM() as server:
+        yield server
+
+
 # --- the input cap --------------------------------------------------------------------------
 
 async def test_a_page_longer_than_the_input_cap_is_analysed_on_its_head_and_the_report_says_so(
@@ -51,6 +58,21 @@ async def test_a_page_longer_than_the_input_cap_is_analysed_on_its_head_and_the_
     assert report.article.truncated
     [note] = [note for note in report.notes if "characters" in note]
     assert f"{article.full_chars:,}" in note and f"{len(article.text):,}" in note
+
+
+@pytest.mark.parametrize("llm_answers", [True, False])
+async def test_the_head_note_reaches_the_llm_report_and_its_fallback_once(
+        site, make_settings, llm, llm_answers) -> None:
+    paragraphs = [line for line in SEED.splitlines()[1:] if line.strip()]
+    site.page("/long", article_page(paragraphs * 12))
+    if llm_answers:
+        llm.push(reply(analysis(claims=[claim(paragraphs[0][:60])])))
+    settings = make_settings(fetch_allow=[site.allow_entry], max_input_chars=10_000,
+                             openai_base_url=llm.url, llm_max_attempts=1)
+    report = await check(site.url("/long"), settings)
+    assert (report.analyzer == "llm") is llm_answers
+    assert report.article.truncated
+    assert len([note for note in report.notes if "were analysed" in note]) == 1
 
 
 async def test_a_page_within_the_input_cap_is_analysed_whole(site, make_settings) -> None:
