@@ -2,13 +2,14 @@
 
 update -> CheckInput -> quota -> (cached report | engine) -> card with buttons -> stored.
 The same article checked again (any chat, same language) is answered from storage,
-and the same article checked by several chats at once is analysed once. Every card counts
-against the asker's and the chat's quotas, cached or not. In a group, an input already
-carded there within a day gets a one-line pointer to that card instead of a second card
-(and autocheck says nothing: the card is already in the chat, and moderators want fewer
-bot messages, not one per repost). So the engine
+and the same article checked by several chats at once is analysed once. So the engine
 only ever sees the article itself: who a chat's message was forwarded from is stored with
 that chat and added to its own card at the edge (`bot.origin`), never shared.
+
+Every card counts against the asker's and the chat's quotas, cached or not. In a group, an
+input already carded there within a day gets a one-line pointer to that card instead of a
+second card; autocheck says nothing then (the card is already in the chat, and moderators
+want fewer bot messages, not one per repost).
 """
 
 from __future__ import annotations
@@ -95,8 +96,8 @@ def cache_key(check_input: CheckInput) -> str:
     return cache_key_for_text(check_input.source)
 
 
-async def obtain_report(svc: Services, check_input: CheckInput, *, chat_id: int, user_id: int,
-                        chat_settings: ChatSettings, language: str,
+async def obtain_report(svc: Services, check_input: CheckInput, key: str, *, chat_id: int,
+                        user_id: int, chat_settings: ChatSettings, language: str,
                         wanted: Callable[[Report], bool] | None = None) -> Outcome | None:
     """A stored report for this input, or a new one; either way counted against the quotas.
 
@@ -104,7 +105,6 @@ async def obtain_report(svc: Services, check_input: CheckInput, *, chat_id: int,
     nothing and is neither counted nor copied: None. A new one is counted before the
     analysis, whatever it turns out to be, since that is what the quota protects.
     """
-    key = cache_key(check_input)
     settings = svc.settings
     async with svc.admission:
         hit = await svc.storage.cached_report(
@@ -152,8 +152,9 @@ async def run_check(update: Update, context: ContextTypes.DEFAULT_TYPE, check_in
     chat_id = reply_to.chat_id
     group = not is_private(reply_to.chat)
     key = cache_key(check_input)
-    async with typing(context, chat_id), _one_at_a_time(chat_id, key) if group else \
-            contextlib.nullcontext():
+    same_input: contextlib.AbstractAsyncContextManager[object] = (
+        _one_at_a_time(chat_id, key) if group else contextlib.nullcontext())
+    async with typing(context, chat_id), same_input:
         async with svc.admission:
             chat_settings = await svc.storage.chat_settings(chat_id)
             earlier = await svc.storage.recent_card(chat_id, key, utcnow() - REPOST_WINDOW) \
@@ -166,7 +167,7 @@ async def run_check(update: Update, context: ContextTypes.DEFAULT_TYPE, check_in
         threshold = chat_settings.threshold
         try:
             outcome = await obtain_report(
-                svc, check_input, chat_id=chat_id, user_id=requester_id(update),
+                svc, check_input, key, chat_id=chat_id, user_id=requester_id(update),
                 chat_settings=chat_settings, language=language,
                 wanted=(lambda report: report.rating.score <= threshold) if autocheck else None)
         except CredbotError as exc:
