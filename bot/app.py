@@ -37,6 +37,7 @@ from telegram.error import (
 from telegram.ext import AIORateLimiter, Application, Defaults
 from telegram.request import HTTPXRequest, RequestData
 
+from . import logsafe
 from .llm import LLMClient
 from .settings import Settings
 from .storage import Storage
@@ -166,20 +167,6 @@ class PollingRequest(HTTPXRequest):
         return code not in (401, 404)
 
 
-class RedactToken(logging.Filter):
-    """Never let the bot token reach a log line (httpx logs request URLs, which hold it)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.token and self.token in record.getMessage():
-            record.msg = record.getMessage().replace(self.token, "<token>")
-            record.args = None
-        return True
-
-
 class DropInvalidToken(logging.Filter):
     """PTB logs start-up failures (a rejected token, an unreachable Bot API) with a traceback;
     `run_bot` says each in one line instead."""
@@ -192,15 +179,9 @@ class DropInvalidToken(logging.Filter):
                 and not message.startswith("Network Retry Loop (Bootstrap"))
 
 
-def install_redaction(token: str) -> None:
-    """Filter the token out of the root handlers and of the loggers that see URLs."""
-    targets: list[Any] = list(logging.getLogger().handlers)
-    targets += [logging.getLogger(name) for name in
-                ("httpx", "httpcore", "telegram", "telegram.ext", "credbot", "asyncio")]
-    for target in targets:
-        if not any(isinstance(f, RedactToken) and f.token == token for f in target.filters):
-            target.addFilter(RedactToken(token))
-    # httpx logs every request URL at INFO, and Bot API URLs carry the token.
+def quiet_url_loggers() -> None:
+    """httpx logs every request URL at INFO, and Bot API URLs carry the token: even redacted,
+    a line per long poll is noise."""
     httpx_logger = logging.getLogger("httpx")
     httpx_logger.setLevel(max(logging.WARNING, httpx_logger.getEffectiveLevel()))
 
@@ -230,7 +211,8 @@ def build_application(settings: Settings, *, storage: Storage | None = None,
         builder = builder.base_url(base if base.endswith("/bot") or "{token}" in base
                                    else base + "/bot")
         builder = builder.base_file_url(base.removesuffix("/bot") + "/file/bot")
-    install_redaction(settings.telegram_bot_token.get_secret_value())
+    logsafe.install(settings)
+    quiet_url_loggers()
     application = builder.build()
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,

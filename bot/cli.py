@@ -8,15 +8,15 @@ Errors become one line on stderr and an exit code, never a traceback:
 from __future__ import annotations
 
 import argparse
-import re
 import asyncio
 import logging
+import re
 import sys
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from . import __version__
+from . import __version__, logsafe
 from .errors import CredbotError, InputError
 from .render import card_text
 from .settings import Settings
@@ -140,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"credbot: invalid setting {_setting_names(exc)}. See .env.example.", file=sys.stderr)
         return EXIT_INPUT
+    logsafe.install(settings)  # -v logs HTTP requests, whose URLs may carry passwords
     try:
         if args.command == "check":
             return asyncio.run(_check(args, settings))
