@@ -45,9 +45,10 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from .settings import Settings
+if TYPE_CHECKING:  # the workers never need the settings (pydantic-settings, dotenv)
+    from .settings import Settings
 
 try:
     import resource
@@ -65,9 +66,10 @@ def grace(timeout: float) -> float:
     analysis modules) and for moving the data. Half the deadline, 2 s to 10 s."""
     return min(10.0, max(2.0, timeout / 2))
 
-PRELOAD = ["bot.offload", "bot.models", "bot.evidence", "bot.grounding", "bot.extract"]
+PRELOAD = ["bot.offload", "bot.models", "bot.evidence", "bot.grounding"]
 """Imported once by the fork server, so every worker starts with them loaded and shares
-their memory pages."""
+their memory pages. Not bot.extract: trafilatura doubles the fork server's start-up, which
+every `credbot check` of a text would wait for; a worker imports it with its first page."""
 
 _REFIRE = 0.5  # seconds between repeated alarms once a step is past its deadline
 
@@ -159,18 +161,9 @@ class _Pool:
         loop = asyncio.get_running_loop()
         slot = self._slot(loop)
         await slot.acquire()
-        try:
-            if self.closed:  # replaced while this step waited for a slot: take the new pool
-                raise BrokenProcessPool("the pool was replaced")
-            future = self.executor.submit(_call, fn, args, kwargs, timeout)
-        except BaseException:
-            slot.release()
-            raise
-        with self._pending_lock:
-            self.pending.add(future)
-        # The slot is held until the step really ends, even when the caller stops waiting,
-        # so the next step's deadline never counts time spent behind this one.
-        future.add_done_callback(lambda done: self._finished(done, loop, slot))
+        # Submitted from a thread: starting a worker may wait for the fork server to boot
+        # (it imports the analysis modules), which must not stall the event loop.
+        future = await asyncio.to_thread(self._submit, loop, slot, fn, args, kwargs, timeout)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout + grace(timeout))
         except TimeoutError:
@@ -182,10 +175,32 @@ class _Pool:
         except MemoryError:
             raise WorkError("memory") from None
 
+    def _submit(self, loop: asyncio.AbstractEventLoop, slot: asyncio.Semaphore,
+                fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any],
+                timeout: float) -> Future[T]:
+        """Hand the step to the executor; the slot is released when the step really ends,
+        even if the caller stopped waiting, so no step's deadline counts time spent queued
+        behind another."""
+        try:
+            if self.closed:  # replaced while this step waited for a slot: take the new pool
+                raise BrokenProcessPool("the pool was replaced")
+            future = self.executor.submit(_call, fn, args, kwargs, timeout)
+        except BaseException:
+            self._release(loop, slot)
+            raise
+        with self._pending_lock:
+            self.pending.add(future)
+        future.add_done_callback(lambda done: self._finished(done, loop, slot))
+        return future
+
     def _finished(self, future: Future[Any], loop: asyncio.AbstractEventLoop,
                   slot: asyncio.Semaphore) -> None:
         with self._pending_lock:
             self.pending.discard(future)
+        self._release(loop, slot)
+
+    @staticmethod
+    def _release(loop: asyncio.AbstractEventLoop, slot: asyncio.Semaphore) -> None:
         try:
             loop.call_soon_threadsafe(slot.release)
         except RuntimeError:  # that event loop is closed: nobody waits on its slots
