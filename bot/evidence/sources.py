@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from . import lexicon as lx
+from .firms import Firms
 from .names import (
     Registry,
     cap_sequences,
-    is_org,
     is_outlet,
-    split_titles,
     strip_possessive,
     with_article,
 )
@@ -45,7 +44,6 @@ from .subjects import (
     subject_after,
     subject_before,
 )
-
 
 _SPEECH = re.compile(
     r"\b(?:"
@@ -298,6 +296,7 @@ class SourceFinder:
         self._first = First(lambda key: key in self.result.sources)  # unnamed, for merging
         self._first_seen: dict[str, int] = {}  # an organisation's name -> where it stands
         self._platforms: dict[int, tuple[str, str, int] | None] = {}
+        self._firms: Firms | None = None  # built on the first "the company"
 
     def _in_bucket(self, key: str, bucket: object) -> bool:
         found = self.result.sources.get(key)
@@ -467,29 +466,10 @@ class SourceFinder:
         return self._add(cand, sentence)
 
     def _latest_firm(self, sentence: Sentence) -> tuple[str, int] | None:
-        """The organisation 'the company' points back to: the last one named before it.
-
-        A capitalised name counts when the registry knows it as an organisation, or when
-        business words follow it ("Nvidia shares fell", "Orbis's profits").
-        """
-        window = self.text[max(0, sentence.start - 600) : sentence.start]
-        base = max(0, sentence.start - 600)
-        best: tuple[str, int] | None = None
-        for start, end, run in cap_sequences(window):
-            _, words = split_titles(run.split())
-            name = strip_possessive(" ".join(words))
-            if not words or name.lower() in lx.STOP_CAPS:
-                continue
-            entity = self.registry.resolve(name)
-            business = re.match(
-                r"[’']?s?\s*(?:shares|stock|Inc|Corp|Ltd|plc|LLC|profits?|revenue|"
-                r"chief executive|boss|board|bosses)\b",
-                window[end : end + 30],
-            )
-            if (entity and entity.kind == "org") or business or is_org(name):
-                if not (entity and entity.kind in ("person", "outlet")):
-                    best = (name, base + start + run.find(words[0]))
-        return best
+        """The organisation 'the company' points back to: the last one named before it."""
+        if self._firms is None:
+            self._firms = Firms(self.text, self.registry)
+        return self._firms.latest(sentence.start)
 
     # --- passes -------------------------------------------------------------
     def run(self) -> SourceMap:
