@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
@@ -37,7 +38,7 @@ from telegram.error import (
 from telegram.ext import AIORateLimiter, Application, Defaults
 from telegram.request import HTTPXRequest, RequestData
 
-from . import logsafe
+from . import dbcheck, logsafe
 from .llm import LLMClient
 from .settings import Settings
 from .storage import Storage
@@ -311,6 +312,11 @@ def run_bot(settings: Settings, *, webhook_url: str | None = None, listen: str =
         print("credbot: TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and put it "
               "in the environment or .env.", file=sys.stderr)
         return EXIT_CONFIG
+    logsafe.install(settings)
+    trouble = dbcheck.problem(settings.database_url)
+    if trouble:
+        print(f"credbot: {trouble}", file=sys.stderr)
+        return EXIT_UNREACHABLE
     polling = PollingRequest()
     application = build_application(settings, polling_request=polling)
     polling.on_rejected = application.stop_running  # run_polling returns; we exit below
@@ -332,6 +338,9 @@ def run_bot(settings: Settings, *, webhook_url: str | None = None, listen: str =
         print("credbot: Telegram rejected TELEGRAM_BOT_TOKEN. Check it with @BotFather.",
               file=sys.stderr)
         return EXIT_CONFIG
+    except SQLAlchemyError as exc:  # checked above, but a database can fail in between
+        print(f"credbot: the database failed at start ({dbcheck.reason(exc)}).", file=sys.stderr)
+        return EXIT_UNREACHABLE
     except NetworkError:
         where = settings.telegram_api_base_url or "api.telegram.org"
         print(f"credbot: cannot reach the Telegram Bot API at {urlsplit(where).netloc or where}. "
