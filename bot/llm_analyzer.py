@@ -97,16 +97,6 @@ LANGUAGE_CHARS = 16
 _LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*")
 
 
-def delimit(article_text: str) -> tuple[str, str, str]:
-    """Delimiter lines with a fresh random token, and the text with look-alikes defused.
-
-    The token makes the closing line unguessable, and any run of angle brackets in the
-    article is broken up, so nothing inside can pass for a delimiter.
-    """
-    fence = Fence()
-    return fence.opening("ARTICLE"), defuse(article_text), fence.closing("ARTICLE")
-
-
 def article_block(article: Article, text: str) -> str:
     """What the model reads as the article: what the page says about itself, then the text.
 
@@ -124,6 +114,16 @@ def article_block(article: Article, text: str) -> str:
         if value:
             lines.append(f"{label}: {value}")
     return "\n".join(lines + ([""] if lines else []) + [text])
+
+
+def delimited_article(article: Article, text: str, budget: int | None,
+                      model: str = "gpt-4o-mini") -> str:
+    """The article block, defused, and held to `budget` tokens when one is given (defusing
+    can lengthen odd text past the budget the text was cut to)."""
+    safe = defuse(article_block(article, text))
+    if budget is not None and count_tokens(safe, model) > budget:
+        safe, _ = truncate_article(safe, budget, model)
+    return safe
 
 
 def evidence_hints(evidence: Report, model: str = "gpt-4o-mini",
@@ -171,9 +171,7 @@ def build_messages(article: Article, text: str, evidence: Report, language: str,
     even after defusing (which can lengthen odd text).
     """
     fence = Fence()
-    safe = defuse(article_block(article, text))
-    if article_tokens is not None and count_tokens(safe, model) > article_tokens:
-        safe, _ = truncate_article(safe, article_tokens, model)
+    safe = delimited_article(article, text, article_tokens, model)
     user = fill(prompts.load("user"), {
         "language": reply_language(language),
         "evidence": evidence_hints(evidence, model),

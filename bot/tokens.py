@@ -31,7 +31,7 @@ _ATTRIBUTION = re.compile(
     r"\b(said|says|say|told|tells|according to|sources?|spokes(?:man|woman|person)|"
     r"reported|reports|reportedly|claimed|claims|confirmed|denied|warned|insisted|added|"
     r"stated|statement|study|survey|report|posted|tweeted|wrote|quoted|cited|alleged)\b",
-    re.I,
+    re.IGNORECASE,
 )
 
 
@@ -162,3 +162,17 @@ def _assemble(paragraphs: list[str], chosen: set[int]) -> str:
         elif not out or out[-1] != TRUNCATION_MARK:
             out.append(TRUNCATION_MARK)
     return "\n".join(out)
+
+
+def head_tokens(text: str, budget: int, model: str = "gpt-4o-mini") -> str:
+    """The beginning of `text` that fits in `budget` tokens, with "…" when it was cut.
+
+    For short untrusted fields (a question, a chat message) where the start is what counts;
+    the text is clipped by characters first, so a huge field costs no more than a small one.
+    """
+    enc = encoding_for_model(model)
+    head = text[: budget * 8]  # no token is longer than this in any encoding we ship
+    ids = enc.encode(head, disallowed_special=())
+    if len(ids) <= budget and len(head) == len(text):
+        return text
+    return enc.decode(ids[: max(budget - 1, 0)]).rstrip() + "…"
