@@ -47,7 +47,8 @@ def analyze(article: Article, *, language: str = "en") -> Report:
     """The complete offline report for one article."""
     text = article.text
     # A fetched page may carry its title apart from the text; then the text has no headline.
-    title_apart = bool(article.title) and not _normal(text).startswith(_normal(article.title)[:40])
+    given_title = article.title or ""
+    title_apart = bool(given_title) and not _normal(text).startswith(_normal(given_title)[:40])
     sentences = split_sentences(text, headline=not title_apart)
     smap = find_source_map(text, sentences)
     ids = _source_ids(smap)

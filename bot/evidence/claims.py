@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ..models import Claim
+from ..models import Claim, Verifiability
 from . import lexicon as lx
 from .context import ON_RECORD, Evidence, bare_outlet, doc_name
 from .hedges import is_rumour
@@ -133,7 +133,9 @@ def _claim_text(sentence: str, sources: list[Found], ev: Evidence) -> str:
 _APPROXIMATE = re.compile(r"^(?:about|around|as many as|up to|estimated)$", re.I)
 
 
-def _verifiability(sentence: Sentence, sources: list[Found], markers: list[str]) -> str:
+def _verifiability(
+    sentence: Sentence, sources: list[Found], markers: list[str]
+) -> Verifiability:
     """Can a reader check this? On-record and factual: yes; anonymous: partly; rumour: no."""
     kinds = {s.kind for s in sources}
     rumour = any(is_rumour(m) for m in markers)

@@ -53,7 +53,7 @@ def found_for(ev: Evidence, source: Source) -> Found | None:
 
 def is_lay(ev: Evidence, source: Source) -> bool:
     found = found_for(ev, source)
-    return bool(found) and found.head in lx.LAY_HEADS
+    return found is not None and found.head in lx.LAY_HEADS
 
 
 def lede_source_ids(ev: Evidence) -> set[str]:

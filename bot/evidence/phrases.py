@@ -196,11 +196,11 @@ def document_phrase(phrase: str, offset: int) -> Candidate | None:
             "outlet", name=match.group(0), mention=match.group(0), offset=offset + match.start()
         )
     # A one-word head stands as a whole word: one set of the words, not 60 searches.
-    words = set(_WORD.findall(lower))
+    present = set(_WORD.findall(lower))
     heads = [
         h
         for h in lx.DOCUMENT_HEADS
-        if (h in words if h not in _TWO_WORD_HEADS else _TWO_WORD_HEADS[h].search(lower))
+        if (h in present if h not in _TWO_WORD_HEADS else _TWO_WORD_HEADS[h].search(lower))
     ]
     if not heads:
         return None
@@ -551,7 +551,7 @@ def _body_before_head(phrase: str, head: str, runs: list[tuple[int, int, str]]) 
     if head not in lx.UNNAMED_HEADS or not runs:
         return False
     position = re.search(rf"\b{re.escape(head)}\b", phrase, flags=re.I)
-    return bool(position) and all(end <= position.end() for _, end, _ in runs)
+    return position is not None and all(end <= position.end() for _, end, _ in runs)
 
 
 def _name_in_tail(phrase: str, head: str, runs: list[tuple[int, int, str]]) -> bool:

@@ -440,7 +440,7 @@ class SourceFinder:
             return self._add(cand, sentence)
         return self._add(cand, sentence)
 
-    def _resolve_org(self, cand: Candidate, sentence: Sentence) -> str:
+    def _resolve_org(self, cand: Candidate, sentence: Sentence) -> str | None:
         """'the council said' is the council named earlier; 'the company', the last firm named."""
         head = cand.head
         for key, found in islice(reversed(self.result.sources.items()), _LOOK_BACK):
@@ -451,9 +451,9 @@ class SourceFinder:
                 return key  # "the agency" after "Dravia's state news agency, Dravpress"
         entity = self.registry.org_with_word(head)
         if entity is None and head in GENERIC_ORG_HEADS:
-            named = self._latest_firm(sentence)
-            if named:
-                cand = Candidate("named_org", name=named[0], mention=named[0], offset=named[1])
+            firm = self._latest_firm(sentence)
+            if firm:
+                cand = Candidate("named_org", name=firm[0], mention=firm[0], offset=firm[1])
                 return self._add(cand, sentence)
             return self._latest.get(("kind", "named_org"))
         first = self._first_seen.get(entity.name) if entity is not None else None

@@ -180,28 +180,18 @@ def subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str |
         r"\b(?:reportedly|allegedly)\s+(?:\w+\s+){0,1}$", left
     ):
         return None
-    bounds = [m.end() for m in re.finditer(r"[,;:—–]\s*|[’”\"]\s+|\(\s*|\)\s*", left)]
-    segments: list[tuple[int, int]] = []
-    previous = 0
-    for bound in bounds:
-        segments.append((previous, bound))
-        previous = bound
-    segments.append((previous, len(left)))
-    pieces = [(start, end, left[start:end]) for start, end in segments]
-    # A parenthesis is an aside ("The senator (D-Calif.) said"), never the subject.
-    pieces = [
-        p
-        for p in pieces
-        if p[2].strip(" ,;:—–‘’'\"“”()")
-        and not (p[2].rstrip().endswith(")") and char_before(left, p[0]) == "(")
-    ]
-    for i in range(len(pieces) - 1, -1, -1):
-        start, _, piece = pieces[i]
-        cleaned = piece.strip(" ,;:—–‘’'\"“”()")
-        if i == len(pieces) - 1 and i > 0 and _AUX_ONLY.fullmatch(cleaned):
+    pieces = _Pieces(left)
+    n = 0  # pieces are read from the last (n = 0) backwards, only as far as needed
+    while (current := pieces.back(n)) is not None:
+        start, piece = current
+        previous = pieces.back(n + 1)  # the piece before this one, if any
+        n += 1
+        cleaned = piece.strip(_PIECE_PUNCTUATION)
+        last = n == 1
+        if last and previous and _AUX_ONLY.fullmatch(cleaned):
             continue  # "Sir David Ellery, the MP for X, has also written": the aux is no subject
         if (
-            i == len(pieces) - 1
+            last
             and not piece.rstrip().endswith((",", ";", ":"))
             and (relative := _OBJECT_RELATIVE.match(cleaned))
         ):
@@ -209,42 +199,77 @@ def subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str |
             inner = relative.group("subject")
             return inner, sentence.start + base + start + piece.find(inner), None
         if (
-            i > 0
+            previous
             and _bare_name(piece)
-            and _PLACE_BEFORE.search(pieces[i - 1][2].rstrip(" ,"))
+            and _PLACE_BEFORE.search(previous[1].rstrip(" ,"))
             and " " not in cleaned
         ):
             continue  # "at the Max Planck Institute in Munich, Germany, and co-author": a place
         whose = _WHOSE_SPEAKER.match(cleaned)
-        if whose and i > 0 and _bare_name(pieces[i - 1][2]):
+        if whose and previous and _bare_name(previous[1]):
             # "Greenpeace, whose director Mark Hollis said": Hollis speaks, for Greenpeace.
-            owner = clean_phrase(pieces[i - 1][2], 0)[0]
+            owner = clean_phrase(previous[1], 0)[0]
             name_start = start + piece.find(whose.group("name"))
-            role = f"{whose.group('role').strip()} of {owner}"
-            return whose.group("name"), sentence.start + base + name_start, role
+            owned = f"{whose.group('role').strip()} of {owner}"
+            return whose.group("name"), sentence.start + base + name_start, owned
         if (
             _RELATIVE_START.match(cleaned)
             or _AGE.match(cleaned)
             or _PARTY_TAG.match(cleaned)
-            or (_ORIGIN.match(cleaned) and i > 0)
-        ) or (_PARTICIPLE_ASIDE.match(cleaned) and i > 0):
+            or (_ORIGIN.match(cleaned) and previous)
+        ) or (_PARTICIPLE_ASIDE.match(cleaned) and previous):
             continue
         if FINITE_SPEECH.search(_RELATIVE_TAIL.sub("", cleaned)):
             return None  # "X said ... and called for": X was taken at the first verb
-        if i > 0 and not _bare_name(piece) and _bare_name(pieces[i - 1][2]):
+        if previous and not _bare_name(piece) and _bare_name(previous[1]):
             role = role_phrase(piece)
             if role:
-                return pieces[i - 1][2], sentence.start + base + pieces[i - 1][0], role
-        at_start = i == 1 and base == 0
-        if i > 0 and _bare_name(piece) and (at_start or _only_connector(pieces[: i - 1])):
-            role = role_phrase(pieces[i - 1][2])
-            return piece, sentence.start + base + start, role
+                return previous[1], sentence.start + base + previous[0], role
+        if previous and _bare_name(piece):
+            # The speaker opens the sentence, or only connectors stand before the role.
+            at_start = pieces.back(n + 1) is None and base == 0
+            if at_start or pieces.only_connectors_from(n + 1):
+                role = role_phrase(previous[1])
+                return piece, sentence.start + base + start, role
         return piece, sentence.start + base + start, None
     return None
 
 
-def _only_connector(pieces: list[tuple[int, int, str]]) -> bool:
-    return all(not clean_phrase(p[2], 0)[0] for p in pieces)
+_BOUNDS = re.compile(r"[,;:—–]\s*|[’”\"]\s+|\(\s*|\)\s*")
+_PIECE_PUNCTUATION = " ,;:—–‘’'\"“”()"
+
+
+class _Pieces:
+    """The segments of `left` between commas, dashes, closing quotes and brackets that can
+    hold a subject, read from the end backwards on demand: the subject is nearly always in
+    the last one or two, so a window full of quotation marks costs no more than it needs."""
+
+    def __init__(self, left: str) -> None:
+        self.left = left
+        self.edges = [0, *(m.end() for m in _BOUNDS.finditer(left)), len(left)]
+        self.next_segment = len(self.edges) - 2  # the last segment not yet read
+        self.found: list[tuple[int, str]] = []  # (start, piece), the last piece first
+
+    def back(self, n: int) -> tuple[int, str] | None:
+        """The n-th piece counting back from the last (0), or None if there are fewer."""
+        while len(self.found) <= n and self.next_segment >= 0:
+            start = self.edges[self.next_segment]
+            piece = self.left[start : self.edges[self.next_segment + 1]]
+            self.next_segment -= 1
+            # A parenthesis is an aside ("The senator (D-Calif.) said"), never the subject.
+            if piece.strip(_PIECE_PUNCTUATION) and not (
+                piece.rstrip().endswith(")") and char_before(self.left, start) == "("
+            ):
+                self.found.append((start, piece))
+        return self.found[n] if n < len(self.found) else None
+
+    def only_connectors_from(self, n: int) -> bool:
+        """Whether every piece from the n-th back to the first is only a connector."""
+        while (piece := self.back(n)) is not None:
+            if clean_phrase(piece[1], 0)[0]:
+                return False
+            n += 1
+        return True
 
 
 def looks_like_subject(phrase: str) -> bool:
