@@ -1,8 +1,9 @@
 """`credbot check | fetch | run`: the command line, one of the engine's two edges.
 
 Errors become one line on stderr and an exit code, never a traceback:
-0 done; 2 bad input (empty, binary, too long, unfetchable link, bad settings);
-3 the LLM is configured but failed (the offline report is still printed).
+0 done; 1 an unexpected error (one line; -v logs where); 2 bad input (empty, binary, too
+long, unfetchable link, bad settings); 3 the LLM is configured but failed (the offline
+report is still printed).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .errors import CredbotError, InputError
 from .render import card_text
 from .settings import Settings
 
-EXIT_OK, EXIT_INPUT, EXIT_LLM = 0, 2, 3
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_LLM = 0, 1, 2, 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,28 +52,42 @@ def _parser() -> argparse.ArgumentParser:
 _URL_WITH_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*:(?://|[^\\/])")
 
 
+def _exists(path: Path) -> bool:
+    """Whether `path` exists; False for what cannot name a file at all (over the system's
+    name length, a NUL byte), so a long link or text never reaches an OSError."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _shown(source: str, limit: int = 80) -> str:
+    return source if len(source) <= limit else source[: limit - 1] + "…"
+
+
 def _read_source(source: str, settings: Settings) -> str:
     from .engine import read_input
 
     if source == "-":
         return read_input(sys.stdin.buffer.read(), settings)
     path = Path(source)
-    if not path.exists() and _URL_WITH_SCHEME.match(source):
+    exists = _exists(path)
+    if not exists and _URL_WITH_SCHEME.match(source):
         from .fetch import parse_link
 
         parse_link(source)  # "ftp:", "data:", "file:" get the fetcher's own refusal
         return source
-    if not path.exists() and " " not in source and "." in source:
+    if not exists and " " not in source and "." in source:
         from .engine import link_of
 
         if link_of(source):  # a bare link such as example.org/story
             return source
-    if not path.is_file():
-        raise InputError(f"No such file: {source}")
+    if not exists or not path.is_file():
+        raise InputError(f"No such file: {_shown(source)}")
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"Cannot read {source}: {exc.strerror or 'unreadable'}.") from None
+        raise InputError(f"Cannot read {_shown(source)}: {exc.strerror or 'unreadable'}.") from None
     return read_input(data, settings)
 
 
@@ -152,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        if args.verbose:
+            logging.getLogger("credbot.cli").exception("unexpected error")
+        print(f"credbot: unexpected error ({type(exc).__name__}); run with -v for details.",
+              file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

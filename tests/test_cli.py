@@ -165,3 +165,28 @@ def test_usage_errors_exit_2(capsys) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["check"])
     assert caught.value.code == 2
+
+
+def test_an_argument_too_long_for_a_file_name_is_no_such_file_not_an_oserror(
+        tmp_path: Path) -> None:
+    result = run_cli("check", "x" * 5000, cwd=tmp_path)
+    assert result.returncode == 2
+    line = one_clear_line(result.stderr)
+    assert line.startswith("credbot: No such file: xxx") and len(line) < 200
+
+
+def test_a_link_over_4096_characters_is_handled_as_a_link(tmp_path: Path) -> None:
+    # A private address: refused by the fetcher's rule, after the CLI took it for a link.
+    result = run_cli("check", "http://127.0.0.1:9/" + "a" * 5000, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "No such file" not in one_clear_line(result.stderr)
+
+
+def test_an_unexpected_failure_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    # httpx refuses this proxy's scheme with a ValueError when the fetch starts.
+    result = run_cli("check", "http://127.0.0.1:9/story", cwd=tmp_path,
+                     env={"CREDBOT_FETCH_PROXY": "socks9://user:pw-7781@127.0.0.1:9",
+                          "CREDBOT_FETCH_ALLOW": "127.0.0.1:9"})
+    assert result.returncode != 0
+    line = one_clear_line(result.stderr)
+    assert line.startswith("credbot: ") and "pw-7781" not in line
