@@ -18,7 +18,7 @@ import random
 import re
 import time
 from collections.abc import Callable
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 import httpx
 import openai
@@ -203,7 +203,9 @@ class LLMClient:
             api_key=key or "not-needed",
             base_url=settings.openai_base_url,
             max_retries=0,
-            timeout=httpx.Timeout(settings.llm_timeout, connect=min(10.0, settings.llm_timeout)),
+            # The SDK normalises httpx's Timeout at run time; its stubs only name its own.
+            timeout=cast(Any, httpx.Timeout(settings.llm_timeout,
+                                            connect=min(10.0, settings.llm_timeout))),
         )
         mode = settings.llm_json_mode.strip().lower()
         self.json_mode = mode if mode in ("json_schema", "json_object") else "json_schema"

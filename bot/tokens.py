@@ -20,7 +20,7 @@ from importlib.resources import files
 
 import tiktoken
 import tiktoken.model
-from tiktoken_ext import openai_public
+from tiktoken_ext import openai_public  # type: ignore[import-untyped]
 
 BUNDLED = ("cl100k_base", "o200k_base")
 FALLBACK_ENCODING = "o200k_base"
