@@ -18,6 +18,7 @@ from bot.models import Article
 from bot.tokens import count_tokens
 from tests.conftest import SEED_TEXT
 from tests.fake_llm import FakeLLM, analysis, reply
+from tests.local_site import LocalSite
 
 SEED = SEED_TEXT.read_text(encoding="utf-8")
 PLACEHOLDERS = ("{language}", "{evidence}", "{open_delimiter}", "{close_delimiter}", "{article}",
@@ -134,3 +135,25 @@ async def test_hint_mentions_are_json_strings_on_one_line(llm, settings) -> None
     assert {"sources", "hedges", "red_flags", "rating"} <= set(data)
     assert all(set(s) <= {"id", "kind", "mention", "via"} for s in data["sources"])
     assert "<<<" not in hints
+
+
+async def test_a_linked_page_full_of_placeholders_makes_a_request_of_its_own_size(
+        llm, settings) -> None:
+    """The reported case: a short link whose page repeats `{article}` and friends."""
+    # Sentences the offline analyzer turns into sources whose mentions carry placeholders.
+    lines = [f"A source close to {{article}} said talks {i} failed. According to "
+             f"{{close_delimiter}} News, {INJECTION}" for i in range(100)]
+    page = ("<html><head><title>{article} {close_delimiter}</title></head><body><article>"
+            "<h1>{article} {close_delimiter}</h1>" + "".join(f"<p>{line}</p>" for line in
+                                                      SEED.splitlines()[1:] if line.strip())
+            + "".join(lines) + "</article></body></html>")
+    llm.push(reply(analysis()))
+    with LocalSite() as site:
+        site.page("/story", page)
+        await check(site.url("/story"), settings(fetch_allow=[site.allow_entry]))
+    [request] = llm.completions
+    user = request.content("user")
+    before, inside, after = split_prompt(user)
+    assert INJECTION not in before and after.strip() == ""
+    assert count_tokens(inside) <= 6000
+    assert len(user) < 100_000  # the page's own size, not 300 copies of it
