@@ -231,6 +231,14 @@ _QUOTED_AS = re.compile(
 )
 
 
+_PASSIVE_BEFORE = re.compile(
+    r"\b(?:be|been|being|is|are|was|were|get|got|it['’]s)\s+(?:\w+ly\s+)?$", re.IGNORECASE
+)
+_COMPARISON_BEFORE = re.compile(r"\b(?:than|as)\s+$")
+_COMPARED = {
+    "expected", "feared", "predicted", "estimated", "believed", "thought", "claimed",
+    "reported", "had expected", "expect", "fear",
+}
 _SAID_TO = re.compile(r"\s+to\s+(?:be|have|feel|want|own|earn)\b")
 _REDUCED_PASSIVE = re.compile(r"\s+(?:of|as|by)\b")
 _QUOTE_NEXT = re.compile(r"\s*[‘'\"“]")
@@ -243,16 +251,11 @@ def _not_an_attribution(text: str, match: re.Match[str]) -> bool:
     """Passives ('doctors have been told') and hearsay ('is said to be') attribute nothing."""
     verb = match.group(0)
     before = text[max(0, match.start() - 60) : match.start()]
-    if verb in lx.PASSIVE_PARTICIPLES and re.search(
-        r"\b(?:be|been|being|is|are|was|were|get|got|it['’]s)\s+(?:\w+ly\s+)?$", before, re.I
-    ):
+    if verb in lx.PASSIVE_PARTICIPLES and _PASSIVE_BEFORE.search(before):
         return True
     if verb in ("said", "says") and _SAID_TO.match(text, match.end()):
         return True
-    if re.search(r"\b(?:than|as)\s+$", before) and verb in {
-        "expected", "feared", "predicted", "estimated", "believed", "thought", "claimed",
-        "reported", "had expected", "expect", "fear",
-    }:
+    if verb in _COMPARED and _COMPARISON_BEFORE.search(before):
         return True  # "fewer customers than expected"
     if verb in ("called", "calls") and before.endswith("so-"):
         return True

@@ -5,6 +5,7 @@ one ("..., said one of the people"), with a role found in apposition.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from . import lexicon as lx
 from .names import cap_sequences, is_job_word, split_titles
@@ -13,6 +14,14 @@ from .segment import Sentence
 
 
 _HEARSAY_ADVERBS = re.compile(r"\b(?:reportedly|allegedly|rumou?red)\s*$", re.I)
+
+
+_RELAY_VERBS = ("polled", "surveyed", "quoted", "cited", "interviewed", "contacted")
+_RELAYED_BY = re.compile(
+    r"\s+(?:polled|surveyed|quoted|cited|interviewed|contacted)\s+by\s+"
+    r"(?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*(?=(?:\s+\w+)?\s*$)"
+)
+_HEARSAY_BEFORE = re.compile(r"\b(?:reportedly|allegedly)\s+(?:\w+\s+){0,1}$")
 
 
 _RELATIVE_START = re.compile(r"^(?:who|which|that|whose|whom|where|and|or)\b", re.I)
@@ -81,6 +90,7 @@ def char_before(text: str, end: int) -> str:
     return text[end - 1] if end else ""
 
 
+@lru_cache(maxsize=4096)  # asked several times per piece, and pieces repeat in a text
 def _bare_name(piece: str) -> bool:
     """'Councillor Priya Shah', 'Library user Frank Devlin': a name, a role at most before it."""
     cleaned, _ = clean_phrase(piece, 0)
@@ -170,14 +180,14 @@ def subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str |
     # A subject sits close to its verb; a window keeps very long sentences linear.
     base = max(0, verb_start - 300)
     left = sentence.text[base:verb_start]
-    left = re.sub(
-        r"\s+(?:polled|surveyed|quoted|cited|interviewed|contacted)\s+by\s+"
-        r"(?:[Tt]he\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*(?=(?:\s+\w+)?\s*$)",
-        lambda m: " " * len(m.group(0)),
-        left,
-    )
-    if _HEARSAY_ADVERBS.search(left.rstrip()) or re.search(
-        r"\b(?:reportedly|allegedly)\s+(?:\w+\s+){0,1}$", left
+    # Each test below only runs when its words are there at all: a plain substring check
+    # costs far less than a regex pass over the window, and there is one window per verb.
+    if any(verb in left for verb in _RELAY_VERBS):
+        left = _RELAYED_BY.sub(lambda m: " " * len(m.group(0)), left)
+    stripped = left.rstrip()
+    # "reportedly" is the longest hearsay adverb; two more characters hold the boundary.
+    if _HEARSAY_ADVERBS.search(stripped, max(0, len(stripped) - 12)) or (
+        ("reportedly" in left or "allegedly" in left) and _HEARSAY_BEFORE.search(left)
     ):
         return None
     pieces = _Pieces(left)
@@ -246,15 +256,17 @@ class _Pieces:
 
     def __init__(self, left: str) -> None:
         self.left = left
-        self.edges = [0, *(m.end() for m in _BOUNDS.finditer(left)), len(left)]
-        self.next_segment = len(self.edges) - 2  # the last segment not yet read
+        self.bounds = list(_BOUNDS.finditer(left))
+        self.next_segment = len(self.bounds)  # the last segment not yet read
         self.found: list[tuple[int, str]] = []  # (start, piece), the last piece first
 
     def back(self, n: int) -> tuple[int, str] | None:
         """The n-th piece counting back from the last (0), or None if there are fewer."""
         while len(self.found) <= n and self.next_segment >= 0:
-            start = self.edges[self.next_segment]
-            piece = self.left[start : self.edges[self.next_segment + 1]]
+            segment = self.next_segment
+            start = self.bounds[segment - 1].end() if segment else 0
+            end = self.bounds[segment].end() if segment < len(self.bounds) else len(self.left)
+            piece = self.left[start:end]
             self.next_segment -= 1
             # A parenthesis is an aside ("The senator (D-Calif.) said"), never the subject.
             if piece.strip(_PIECE_PUNCTUATION) and not (
