@@ -92,6 +92,22 @@ SINGULAR: dict[str, dict[str, str]] = {
 }
 
 
+# Removed from every rendered string. Bidi embeddings, overrides and isolates reorder all
+# that follows them (a name can turn the rest of the card around, "moc.live" for
+# "evil.com"); C0/C1 controls and NUL are never text, and ESC drives terminals; lone
+# surrogates cannot be encoded at all. The marks LRM, RLM and ALM stay: right-to-left
+# writing needs them and they reorder nothing beyond neutral characters next to them.
+_UNSAFE = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0),
+                         *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+                         *range(0xD800, 0xE000)])
+
+
+def safe_text(text: str) -> str:
+    """`text` without bidi overrides, control characters (tab and newline stay) and lone
+    surrogates: what the card shows is what the text says, in its order."""
+    return text.translate(_UNSAFE)
+
+
 def kind_label(language: str | None, kind: str, count: int = 1) -> str:
     """'1 social post', '2 social posts': the kind's label agreeing with its count."""
     if count != 1:
@@ -133,9 +149,9 @@ def _source_line(report: Report, names_per_kind: int = 3) -> str:
     lab = labels(report.language)
     by_kind: dict[str, list[str]] = {}
     for source in report.sources:
-        name = source.name
+        name = _clip(source.name, 60)
         if source.via and (via := report.source(source.via)):
-            name = f"{name} ({lab['via']} {via.name})"
+            name = f"{name} ({lab['via']} {_clip(via.name, 40)})"
         by_kind.setdefault(source.kind, []).append(name)
     parts = []
     for kind in _KIND_ORDER:
@@ -169,7 +185,7 @@ def _card_lines(report: Report) -> list[tuple[str | None, str]]:
         (lab["claims"], _claims_line(report)),
     ]
     if report.red_flags:
-        flags = ", ".join(f.code.replace("_", " ") for f in report.red_flags[:4])
+        flags = ", ".join(_clip(f.code.replace("_", " "), 40) for f in report.red_flags[:4])
         lines.append((lab["flags"], flags))
     if report.next_steps:
         lines.append((lab["next"], _clip(report.next_steps[0], 180)))
@@ -186,12 +202,13 @@ def _card_lines(report: Report) -> list[tuple[str | None, str]]:
 
 
 def card_text(report: Report) -> str:
-    """The concise card for a terminal."""
-    return "\n".join(f"{label}: {text}" if label else text for label, text in _card_lines(report))
+    """The concise card for a terminal (no escape sequence of an article reaches it)."""
+    return "\n".join(safe_text(f"{label}: {text}" if label else text)
+                     for label, text in _card_lines(report))
 
 
 def _e(text: str) -> str:
-    return html.escape(text, quote=False)
+    return html.escape(safe_text(text), quote=False)
 
 
 def card_html(report: Report, *, limit: int = 1000) -> str:
@@ -216,7 +233,8 @@ def section_html(report: Report, section: Section) -> str:
         for claim in report.claims:
             quote = (f"“{_e(_clip(claim.quote, 300))}”" if claim.grounded
                      else f"<s>{_e(_clip(claim.quote, 200))}</s> ({_e(lab['not_found'])})")
-            sources = ", ".join(s.name for sid in claim.source_ids if (s := report.source(sid)))
+            sources = ", ".join(_clip(s.name, 60) for sid in claim.source_ids
+                                if (s := report.source(sid)))
             line = f"• <b>{_e(lab[claim.verifiability])}</b>: {quote}"
             if sources:
                 line += f"\n  ← {_e(_clip(sources, 120))}"
@@ -231,7 +249,7 @@ def section_html(report: Report, section: Section) -> str:
             if source.role:
                 line += f", {_e(_clip(source.role, 80))}"
             if source.via and (via := report.source(source.via)):
-                line += f" ({_e(lab['via'])} {_e(via.name)})"
+                line += f" ({_e(lab['via'])} {_e(_clip(via.name, 100))})"
             if source.evidence_kind:
                 line += f" [{_e(lab['rules'])}: {_e(kind_label(report.language, source.evidence_kind))}]"
             line += f"\n  “{_e(_clip(source.mention, 160))}”"
@@ -243,15 +261,17 @@ def section_html(report: Report, section: Section) -> str:
 
 
 def _fit(title: str, items: list[str], lab: dict[str, str], limit: int = TELEGRAM_LIMIT - 96) -> str:
-    """Join whole items only, so no tag or entity is ever cut; say how many were left out."""
+    """Join whole items only, so no tag or entity is ever cut; say how many were left out.
+    Measured in UTF-16 units, as Telegram does (an emoji counts two)."""
     out = [title]
-    size = len(title)
+    size = utf16_len(title)
     for i, item in enumerate(items):
-        if size + len(item) + 1 > limit:
+        cost = utf16_len(item) + 1
+        if size + cost > limit:
             out.append(f"… {_e(lab['more'].format(n=len(items) - i))}")
             break
         out.append(item)
-        size += len(item) + 1
+        size += cost
     return "\n".join(out) if items else title + "\n—"
 
 

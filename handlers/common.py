@@ -34,7 +34,7 @@ from telegram.ext import ContextTypes
 from bot.engine import link_of
 from bot.i18n import resolve_language
 from bot.llm import LLMClient
-from bot.render import clip_html, split_html
+from bot.render import clip_html, safe_text, split_html
 from bot.settings import Settings
 from bot.storage import ChatSettings, Storage
 from bot.text import word_count
@@ -109,7 +109,9 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
 
 
 def esc(text: str) -> str:
-    return html.escape(text, quote=False)
+    """Escaped for Telegram HTML, without bidi overrides or control characters (see
+    bot.render.safe_text): model and article text reach chats only through here or render."""
+    return html.escape(safe_text(text), quote=False)
 
 
 def fit_html(text: str, limit: int = TELEGRAM_LIMIT) -> str:

@@ -137,6 +137,7 @@ class FakeTelegram:
         self.webhook: dict[str, Any] | None = None
         self._failures: dict[str, deque[tuple[int, dict[str, Any]]]] = {}
         self._next_update = itertools.count(1)
+        self.last_update_id = 0
         self._generation = 0  # bumped by revoke_token: pending long polls return at once
         self._next_message: dict[int, itertools.count] = {}
         self._cond = threading.Condition()
@@ -200,7 +201,7 @@ class FakeTelegram:
     # --- incoming updates ---------------------------------------------------------
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         with self._cond:
-            update["update_id"] = next(self._next_update)
+            update["update_id"] = self.last_update_id = next(self._next_update)
             self.updates.append(update)
             self._cond.notify_all()
         return update
@@ -251,6 +252,16 @@ class FakeTelegram:
         if push:
             self.push_update({"message": message})
         return message
+
+    def edit(self, message: dict[str, Any], text: str) -> dict[str, Any]:
+        """The user edits their `message` to `text` (an `edited_message` update)."""
+        with self._cond:
+            stored = self.chat_messages[message["chat"]["id"]][message["message_id"]]
+            stored["text"] = text
+            stored["edit_date"] = int(time.time())
+            edited = dict(stored)
+        self.push_update({"edited_message": edited})
+        return edited
 
     def press(self, message: dict[str, Any], data: str, user: dict[str, Any]) -> dict[str, Any]:
         """Press an inline button with `data` under the bot's `message`."""
@@ -579,6 +590,22 @@ class RunningBot:
     @property
     def storage(self) -> Any:
         return self.services.storage
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until every update pushed so far was fetched and fully handled (to assert
+        that something did *not* happen, without guessing a delay)."""
+        target = self.tg.last_update_id
+        deadline = time.monotonic() + timeout
+        quiet = 0
+        while quiet < 2:  # twice in a row: a task just taken from the queue has started
+            confirmed = any(c.method == "getUpdates" and (c.params.get("offset") or 0) > target
+                            for c in self.tg.calls_of("getUpdates"))
+            busy = (self.application.update_queue.qsize()
+                    or self.application.update_processor.current_concurrent_updates)
+            quiet = quiet + 1 if confirmed and not busy else 0
+            if time.monotonic() > deadline:
+                raise AssertionError("the bot did not become idle")
+            await asyncio.sleep(0.05)
 
     async def __aenter__(self) -> "RunningBot":
         from bot.app import build_application, running

@@ -225,3 +225,42 @@ def test_clip_html_cuts_inside_a_long_line_in_utf16_units() -> None:
     assert utf16_len(clipped) <= 4096
     assert clipped.startswith("<i>🙂 a long answer") and clipped.endswith("…</i>")
     assert len(_telegram_visible(clipped)) > 3000
+
+
+def test_a_huge_via_name_is_clipped_and_every_source_is_still_listed() -> None:
+    huge = "The Very Long Outlet " * 250
+    report = evil_report()
+    report.sources = [
+        Source(id="s1", name=huge, kind="outlet", mention="the outlet"),
+        Source(id="s2", name="A security source", kind="anonymous", mention="a source", via="s1"),
+        Source(id="s3", name="Another source", kind="anonymous", mention="another", via="s1"),
+        Source(id="s4", name="Minister", kind="named_person", role=huge, mention="minister"),
+    ]
+    markup = section_html(report, "sources")
+    shown = visible(markup)
+    assert "more" not in shown
+    for name in ("A security source", "Another source", "Minister"):
+        assert name in shown
+    assert len(markup) < 1500
+    assert len(card_text(report)) < 1200
+
+
+def test_bidi_overrides_and_controls_never_reach_a_rendered_string() -> None:
+    hostile = "Name\u202e moc.live\u2066x\u2069\x00\x1b[2J\x07\ud800 end"
+    report = evil_report()
+    report.sources[0].name = hostile
+    report.sources[0].role = hostile
+    report.claims[0].quote = hostile
+    report.summary = hostile
+    report.next_steps = [hostile]
+    report.article.forwarded_from = hostile
+    rendered = [card_text(report), card_html(report)] + [
+        section_html(report, section) for section in ("claims", "sources", "next_steps")]
+    unsafe = set("\u202e\u2066\u2069\x00\x1b\x07\ud800")
+    for text in rendered:
+        assert not unsafe & set(text), text
+        text.encode("utf-8")  # no lone surrogate left
+    assert "Name moc.livex[2J end" in visible(section_html(report, "sources"))
+    keep = "\u200f\u05e9\u05dc\u05d5\u05dd\u200e and a\ttab"  # RLM, Hebrew, LRM stay
+    report.summary = keep
+    assert keep.replace("\t", " ") in card_text(report)
