@@ -82,7 +82,9 @@ def is_transient(endpoint: str, error: TelegramError) -> bool:
         return True
     if isinstance(error, TimedOut) or isinstance(cause, httpx.HTTPError):
         return endpoint in IDEMPOTENT
-    return True  # an HTTP 5xx (or another status PTB has no class for)
+    # An HTTP 5xx (or a status PTB has no class for), its body JSON (no cause) or a proxy's
+    # HTML page (a TelegramError cause: the body did not parse). Anything else is unknown.
+    return cause is None or isinstance(cause, TelegramError)
 
 
 class CredbotRateLimiter(AIORateLimiter):

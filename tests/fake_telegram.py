@@ -43,6 +43,7 @@ _FLOAT_PARAMS = {"timeout"}
 _ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
                  "tg-spoiler", "span", "blockquote", "tg-emoji"}
 # Methods that put a message (or its edit) in a chat: the ones flood limits are about.
+_RAW_HTML = "__raw_html__"  # a failure body sent as this HTML, not as JSON
 MESSAGE_METHODS = {"sendMessage", "editMessageText", "sendDocument", "sendPhoto",
                    "editMessageReplyMarkup"}
 
@@ -271,14 +272,20 @@ class FakeTelegram:
 
     # --- failures on demand ----------------------------------------------------------
     def fail_next(self, method: str, *, status: int = 429, retry_after: int = 1,
-                  description: str | None = None, times: int = 1) -> None:
-        """The next `times` calls of `method` fail (429 Too Many Requests by default)."""
+                  description: str | None = None, times: int = 1,
+                  html_page: str | None = None) -> None:
+        """The next `times` calls of `method` fail (429 Too Many Requests by default).
+
+        `html_page` answers with that HTML instead of JSON, as a proxy in front of the Bot
+        API does (nginx's "502 Bad Gateway" page)."""
         body: dict[str, Any] = {"ok": False, "error_code": status,
                                 "description": description or (
                                     f"Too Many Requests: retry after {retry_after}"
                                     if status == 429 else "Bad Request")}
         if status == 429:
             body["parameters"] = {"retry_after": retry_after}
+        if html_page is not None:
+            body = {_RAW_HTML: html_page}
         with self._cond:
             for _ in range(times):
                 self._failures.setdefault(method, deque()).append((status, body))
@@ -503,10 +510,12 @@ class FakeTelegram:
                 self._send(status, body)
 
             def _send(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
+                raw = body.get(_RAW_HTML)
+                data = raw.encode() if raw is not None else json.dumps(body).encode()
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", "text/html" if raw is not None
+                                     else "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)

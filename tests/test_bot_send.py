@@ -43,6 +43,16 @@ async def test_a_card_survives_two_502s_on_send_message(make_settings, tg) -> No
     assert "Something went wrong" not in card.params["text"]
 
 
+async def test_a_proxys_html_502_page_is_retried_too(make_settings, tg) -> None:
+    alice = tg.user(1, "Alice")
+    async with RunningBot(bot_settings(make_settings, tg), tg):
+        tg.fail_next("sendMessage", status=502, html_page="<html><body><h1>502 Bad Gateway</h1>"
+                                                          "<hr>nginx</body></html>")
+        tg.message(tg.private_chat(alice), alice, SEED)
+        [card] = await tg.wait_for("sendMessage", chat_id=1, timeout=20)
+    assert is_card(card)
+
+
 async def test_a_bot_api_that_keeps_failing_is_tried_a_bounded_number_of_times(
         make_settings, tg) -> None:
     alice = tg.user(1, "Alice")

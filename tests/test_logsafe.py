@@ -96,7 +96,7 @@ def test_exception_text_and_stack_are_redacted_for_every_handler(make_settings) 
                                    f"db={DB_PASSWORD} proxy={SECRETS['CREDBOT_FETCH_PROXY']}")
             except RuntimeError:
                 logger.exception("while talking to %s", with_password("http://h/v1"),
-                             stack_info=True)
+                                 stack_info=True)
             logger.warning("any password in a URL: socks5://u:pw@h:1 %s",
                            SECRETS["TELEGRAM_WEBHOOK_SECRET"])
         finally:
