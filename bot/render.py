@@ -97,15 +97,13 @@ SINGULAR: dict[str, dict[str, str]] = {
 # "evil.com"); C0/C1 controls and NUL are never text, and ESC drives terminals; lone
 # surrogates cannot be encoded at all. The marks LRM, RLM and ALM stay: right-to-left
 # writing needs them and they reorder nothing beyond neutral characters next to them.
-_UNSAFE = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0),
-                         *range(0x202A, 0x202F), *range(0x2066, 0x206A),
-                         *range(0xD800, 0xE000)])
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def safe_text(text: str) -> str:
     """`text` without bidi overrides, control characters (tab and newline stay) and lone
     surrogates: what the card shows is what the text says, in its order."""
-    return text.translate(_UNSAFE)
+    return _UNSAFE.sub("", text)
 
 
 def kind_label(language: str | None, kind: str, count: int = 1) -> str:
