@@ -161,7 +161,8 @@ async def test_reply_language_reaches_the_prompt(fake_llm, llm_settings) -> None
     assert "Reply language: de" in fake_llm.requests[0].content("user")
 
 
-async def test_title_and_metadata_are_part_of_the_delimited_article(fake_llm, llm_settings) -> None:
+async def test_title_and_metadata_are_part_of_the_delimited_article_and_the_origin_is_not(
+        fake_llm, llm_settings) -> None:
     fake_llm.push(reply(seed_analysis()))
     body = SEED.split("\n", 1)[1]
     article = Article(text=body, title="Putin 'facing military coup' over latest nuke threats",
@@ -169,7 +170,10 @@ async def test_title_and_metadata_are_part_of_the_delimited_article(fake_llm, ll
     await analyze(article, llm_settings())
     user = fake_llm.requests[0].content("user")
     start = user.index("<<<ARTICLE")
-    assert start < user.index("Title: Putin") < user.index("Forwarded from: News Channel")
+    end = user.index("<<<END ARTICLE")
+    assert start < user.index("Title: Putin") < user.index("Site: example.org") < end
+    # Who forwarded it is the chat's business, and the analysis is shared across chats.
+    assert "News Channel" not in user and "News Channel" not in fake_llm.requests[0].content("system")
 
 
 async def test_load_article_rejects_empty_short_and_oversized_text(make_settings) -> None:
