@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from bot.evidence import analyze
+from bot.evidence.hedges import MAX_HEDGES
 from bot.evidence.segment import LONGEST_SENTENCE, split_sentences
 from bot.models import Article, Report
 
@@ -304,3 +305,13 @@ def test_a_run_without_a_sentence_end_is_cut_into_sentences_of_bounded_length() 
         assert text[sentence.start : sentence.end] == sentence.text
         assert len(sentence.text) <= LONGEST_SENTENCE
     assert len(sentences) >= 2 + 20_000 // LONGEST_SENTENCE
+
+
+def test_a_text_full_of_hedges_gives_a_report_of_bounded_size() -> None:
+    """Every hedge quotes its sentence: thousands of "may x" in one run must not make the
+    report thousands of times the text."""
+    rng = random.Random(1)
+    text = " ".join(f"may {_word(rng, 2).lower()}" for _ in range(2000))
+    report = analyze(Article(text=text))
+    assert 0 < len(report.hedges) <= MAX_HEDGES
+    assert len(report.model_dump_json()) < 50 * len(text)

@@ -11,7 +11,13 @@ from .segment import Sentence
 _HEDGE = re.compile(r"\b(?:" + "|".join(lx.RUMOUR_HEDGES + lx.UNCERTAINTY_HEDGES) + r")\b", re.I)
 
 
+# Each hedge carries its whole sentence, so a hostile text of thousands of "may x" would
+# make a report hundreds of times its size. The most hedged of 230 real articles has 34.
+MAX_HEDGES = 200
+
+
 def find_hedges(sentences: list[Sentence]) -> tuple[list[Hedge], dict[int, list[str]]]:
+    """The hedges to report (the first MAX_HEDGES) and every marker by sentence index."""
     hedges: list[Hedge] = []
     by_sentence: dict[int, list[str]] = {}
     seen: set[tuple[str, int]] = set()
@@ -31,7 +37,8 @@ def find_hedges(sentences: list[Sentence]) -> tuple[list[Hedge], dict[int, list[
             if (marker.lower(), sentence.index) in seen:
                 continue
             seen.add((marker.lower(), sentence.index))
-            hedges.append(Hedge(marker=marker, quote=sentence.text))
+            if len(hedges) < MAX_HEDGES:
+                hedges.append(Hedge(marker=marker, quote=sentence.text))
             by_sentence.setdefault(sentence.index, []).append(marker)
     return hedges, by_sentence
 
