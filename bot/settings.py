@@ -88,6 +88,11 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret"),
     )
+    redis_url: str | None = Field(
+        default=None, pattern=r"^$|^(redis|rediss|unix)://",
+        description="Redis that all instances share Telegram's send limits through; empty = "
+                    "each process limits itself",
+    )
 
     # --- Storage and quotas ----------------------------------------------
     database_url: str = "sqlite+aiosqlite:///credbot.db"
