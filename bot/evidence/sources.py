@@ -955,15 +955,14 @@ def _coordinated(phrase: str, offset: int) -> list[tuple[str, int]]:
 
 
 def _leaves_quote_open(text: str, open_quote: bool) -> bool:
-    """Whether a double quotation is still open after this sentence ('said: "He left. Sad."')."""
-    for char in text:
-        if char == "“":
-            open_quote = True
-        elif char == "”":
-            open_quote = False
-        elif char == '"':
-            open_quote = not open_quote
-    return open_quote
+    """Whether a double quotation is still open after this sentence ('said: "He left. Sad."').
+
+    The last curly quote sets the state; each straight quote after it flips it.
+    """
+    last = max(text.rfind("“"), text.rfind("”"))
+    if last >= 0:
+        open_quote = text[last] == "“"
+    return open_quote != (text.count('"', last + 1) % 2 == 1)
 
 
 def _display_name(cand: Candidate) -> str:
