@@ -14,7 +14,8 @@ Decisions, and why:
   manager thread, database drivers); forking such a process copies locks that other threads
   held at that instant. The fork server is a fresh single-threaded process; it imports the
   analysis modules once, and each worker forks from it in milliseconds. Where there is no
-  fork server (macOS, Windows) workers are spawned.
+  fork server (Windows) workers are spawned. Either way a worker starts fresh and imports
+  the main module, so a script using the engine runs it under `if __name__ == "__main__":`.
 - **A deadline inside the worker** (`CREDBOT_ANALYSIS_TIMEOUT`, per step): a SIGALRM timer
   raises `_Deadline`, a BaseException, so no library's `except Exception` can swallow it, and
   it fires again every half second until the step ends. Only the step's own run counts: the
@@ -60,11 +61,13 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Reason = Literal["timeout", "memory", "crashed"]
 
+
 def grace(timeout: float) -> float:
     """Seconds the parent waits beyond a step's own deadline before it kills the pool: room
     for a worker's start-up (the first one starts the fork server, which imports the
     analysis modules) and for moving the data. Half the deadline, 2 s to 10 s."""
     return min(10.0, max(2.0, timeout / 2))
+
 
 PRELOAD = ["bot.offload", "bot.models", "bot.evidence", "bot.grounding"]
 """Imported once by the fork server, so every worker starts with them loaded and shares
