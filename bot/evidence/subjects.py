@@ -5,7 +5,6 @@ one ("..., said one of the people"), with a role found in apposition.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from . import lexicon as lx
 from .names import cap_sequences, is_job_word, split_titles
@@ -90,7 +89,6 @@ def char_before(text: str, end: int) -> str:
     return text[end - 1] if end else ""
 
 
-@lru_cache(maxsize=4096)  # asked several times per piece, and pieces repeat in a text
 def _bare_name(piece: str) -> bool:
     """'Councillor Priya Shah', 'Library user Frank Devlin': a name, a role at most before it."""
     cleaned, _ = clean_phrase(piece, 0)
@@ -191,6 +189,13 @@ def subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str |
     ):
         return None
     pieces = _Pieces(left)
+    bare: dict[str, bool] = {}  # each piece is asked about several times
+
+    def is_bare(piece: str) -> bool:
+        if piece not in bare:
+            bare[piece] = _bare_name(piece)
+        return bare[piece]
+
     n = 0  # pieces are read from the last (n = 0) backwards, only as far as needed
     while (current := pieces.back(n)) is not None:
         start, piece = current
@@ -210,13 +215,13 @@ def subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str |
             return inner, sentence.start + base + start + piece.find(inner), None
         if (
             previous
-            and _bare_name(piece)
+            and is_bare(piece)
             and _PLACE_BEFORE.search(previous[1].rstrip(" ,"))
             and " " not in cleaned
         ):
             continue  # "at the Max Planck Institute in Munich, Germany, and co-author": a place
         whose = _WHOSE_SPEAKER.match(cleaned)
-        if whose and previous and _bare_name(previous[1]):
+        if whose and previous and is_bare(previous[1]):
             # "Greenpeace, whose director Mark Hollis said": Hollis speaks, for Greenpeace.
             owner = clean_phrase(previous[1], 0)[0]
             name_start = start + piece.find(whose.group("name"))
@@ -231,11 +236,11 @@ def subject_before(sentence: Sentence, verb_start: int) -> tuple[str, int, str |
             continue
         if FINITE_SPEECH.search(_RELATIVE_TAIL.sub("", cleaned)):
             return None  # "X said ... and called for": X was taken at the first verb
-        if previous and not _bare_name(piece) and _bare_name(previous[1]):
+        if previous and not is_bare(piece) and is_bare(previous[1]):
             role = role_phrase(piece)
             if role:
                 return previous[1], sentence.start + base + previous[0], role
-        if previous and _bare_name(piece):
+        if previous and is_bare(piece):
             # The speaker opens the sentence, or only connectors stand before the role.
             at_start = pieces.back(n + 1) is None and base == 0
             if at_start or pieces.only_connectors_from(n + 1):
