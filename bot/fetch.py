@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
-import brotli
+import brotli  # type: ignore[import-untyped]
 import certifi
 import httpx
 import idna
@@ -522,8 +522,7 @@ def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
     if declared == "utf-8" or _is_utf8(body):
         return body.decode("utf-8", errors="replace"), "utf-8"
     best = from_bytes(body[:200_000]).best()
-    name = _codec(best.encoding) if best is not None else None
-    name = name or "utf-8"
+    name = (_codec(best.encoding) if best is not None else None) or "utf-8"
     return body.decode(name, errors="replace"), name
 
 
