@@ -37,6 +37,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -412,7 +413,7 @@ def pid_with_socket(pids: Iterable[int], inodes: set[str]) -> int | None:
 class Deployment:
     """Fakes, a fresh database and the processes, with one environment for all of them."""
 
-    def __init__(self, workdir: Path, *, lease: float = 3.0, max_attempts: int = 3,
+    def __init__(self, workdir: Path, *, lease: float | None = 3.0, max_attempts: int = 3,
                  llm_latency: float = 0.0, redis_url: str | None = None, verbose: bool = True,
                  extra_env: dict[str, str] | None = None) -> None:
         self.workdir = workdir
@@ -428,6 +429,10 @@ class Deployment:
         self._lease = lease
         self._max_attempts = max_attempts
         self._extra_env = dict(extra_env or {})
+        # One HTTP client per event loop (pytest-asyncio gives each test its own); making one
+        # costs ~50 ms of CPU (its TLS context), which a burst of posts must not pay each time.
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = \
+            weakref.WeakKeyDictionary()
 
     # lifecycle
     def __enter__(self) -> Self:
@@ -459,11 +464,12 @@ class Deployment:
                "OPENAI_BASE_URL": self.llm.url, "CREDBOT_MODEL": "gpt-4o-mini",
                "CREDBOT_LLM_BACKOFF_BASE": "0",
                "CREDBOT_DATABASE_URL": self.db.url,
-               "CREDBOT_JOB_LEASE": f"{self._lease:g}",
                "CREDBOT_JOB_MAX_ATTEMPTS": str(self._max_attempts),
                "CREDBOT_FETCH_ALLOW": self.site.allow_entry,
                "CREDBOT_WORKERS": "1",  # analysis processes per instance: 2 cores, many instances
                **QUOTAS}
+        if self._lease is not None:  # None: the setting's default
+            env["CREDBOT_JOB_LEASE"] = f"{self._lease:g}"
         if self.redis_url:
             env["CREDBOT_REDIS_URL"] = self.redis_url
         env.update(self._extra_env)
@@ -530,10 +536,13 @@ class Deployment:
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers[SECRET_HEADER] = secret or self.secret
-        # A fresh client per running loop: pytest-asyncio gives each test its own loop.
-        async with httpx.AsyncClient(timeout=30) as client:
-            return await client.post(process.webhook_url, content=json.dumps(update),
-                                     headers=headers)
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._clients[loop] = httpx.AsyncClient(
+                timeout=30, limits=httpx.Limits(max_connections=256))
+        return await client.post(process.webhook_url, content=json.dumps(update),
+                                 headers=headers)
 
     # observing
     async def status(self) -> dict[str, Any]:

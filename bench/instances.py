@@ -1,0 +1,250 @@
+"""Benchmark credbot as several processes on one PostgreSQL database: `python bench/instances.py`.
+
+Real processes (tests/instances.py: `credbot run --webhook-url ...` and `credbot worker`),
+a fresh PostgreSQL database per scenario, the fake Bot API and a fake LLM answering every
+analysis after a fixed latency, all on 127.0.0.1. Updates are POSTed to the webhook with the
+secret header, as Telegram does. Measured:
+
+1. overhead per check with the durable queue: update POSTed -> card at the fake Bot API,
+   minus the LLM's fixed latency (median, p99), sequential checks of different articles in
+   different chats; and how long the webhook takes to answer (the job written first);
+2. a burst: N chats forward different articles at once, with one process (`credbot run`
+   receiving and working) and with one receiver (`--no-worker`) plus two `credbot worker`
+   processes; total time against the floor max(LLM latency, N / 30 messages per second),
+   the peak sendMessage count in any 1 s window;
+3. SIGKILL to card: a check's LLM call is held open, the process making it is killed, and
+   the time until another worker's card arrives is taken (the job lease plus one analysis);
+4. with `--baseline REV`: the same overhead and burst for the code at git revision REV (before
+   the queue), run from an exported copy of that tree, for "what the queue adds".
+
+Articles are the seed with a numbered first line, so each check misses the report cache and
+costs one LLM call. Redis (the shared Telegram limit) is used when it answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Self
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.instances import (
+    REDIS_URL,
+    Deployment,
+    Process,
+    article,
+    missing_job_queue,
+    postgres_problem,
+    redis_problem,
+    send_windows,
+)
+
+TELEGRAM_RATE = 30.0
+REDIS_DB = 8
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def is_card(call: Any) -> bool:
+    return bool(call.params.get("reply_markup"))
+
+
+@contextlib.contextmanager
+def exported_tree(revision: str) -> Iterator[Path]:
+    """The repository at `revision`, as files in a temporary folder (git archive: the
+    working tree and the repository are left alone)."""
+    data = subprocess.run(["git", "-C", str(REPO), "archive", revision, "bot", "handlers",
+                           "prompts"], check=True, capture_output=True).stdout
+    with tempfile.TemporaryDirectory(prefix="credbot-baseline-") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            tar.extractall(tmp, filter="data")
+        yield Path(tmp)
+
+
+class Scenario:
+    """One deployment with its processes, and the numbers taken from it."""
+
+    def __init__(self, workdir: Path, args: argparse.Namespace, *, lease: float | None = None,
+                 tree: Path | None = None) -> None:
+        extra = {"CREDBOT_WORKERS": "0"}  # analysis processes: one per core, as deployed
+        if tree is not None:
+            extra["PYTHONPATH"] = str(tree)
+        redis_url = f"{REDIS_URL}/{REDIS_DB}" if redis_problem() is None else None
+        self.d = Deployment(workdir, lease=lease, max_attempts=3,
+                            llm_latency=args.llm_latency, redis_url=redis_url, verbose=False,
+                            extra_env=extra)
+        self.args = args
+        self.serial = 0
+        self.chat = 100_000
+
+    def __enter__(self) -> Self:
+        self.d.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.d.close()
+
+    def next_update(self, marker: str = "") -> tuple[int, dict[str, Any]]:
+        self.serial += 1
+        self.chat += 1
+        user = self.d.tg.user(self.chat, f"User{self.chat}")
+        return self.chat, self.d.text_update(user, article(f"{marker}{self.serial}"))
+
+    async def overhead(self, receiver: Process, checks: int) -> tuple[list[float], list[float]]:
+        """(update -> card minus LLM latency, webhook answer time), in ms, one check at a time."""
+        tg, latency = self.d.tg, self.args.llm_latency
+        overheads, answers = [], []
+        for index in range(checks + 3):  # the first three warm up imports and pools
+            chat, update = self.next_update("seq-")
+            mark = tg.mark()
+            posted = time.monotonic()
+            response = await self.d.post(receiver, update)
+            answered = time.monotonic()
+            assert response.status_code == 200, response.text
+            [card] = await tg.wait_for("sendMessage", chat_id=chat, after=mark, timeout=60,
+                                       where=is_card)
+            if index >= 3:
+                overheads.append((card.time - posted - latency) * 1000)
+                answers.append((answered - posted) * 1000)
+        return overheads, answers
+
+    async def burst(self, receivers: list[Process], size: int) -> dict[str, float]:
+        tg = self.d.tg
+        mark = tg.mark()
+        updates = [self.next_update("burst-") for _ in range(size)]
+        chats = {chat for chat, _ in updates}
+        start = time.monotonic()
+        responses = await asyncio.gather(*(self.d.post(receivers[i % len(receivers)], update)
+                                           for i, (_, update) in enumerate(updates)))
+        acked = time.monotonic() - start
+        assert all(r.status_code == 200 for r in responses)
+        deadline = start + 300
+        while True:
+            cards = {c.chat_id: c.time for c in tg.calls[mark:]
+                     if c.method == "sendMessage" and c.ok and is_card(c) and c.chat_id in chats}
+            if len(cards) == len(chats):
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(cards)} of {len(chats)} cards\n{self.d.logs()}")
+            await asyncio.sleep(0.02)
+        sends = [c.time for c in tg.calls[mark:] if c.method == "sendMessage"]
+        total = max(cards.values()) - start
+        floor = max(self.args.llm_latency, size / TELEGRAM_RATE)
+        return {"total": total, "floor": floor, "ratio": total / floor,
+                "peak": float(send_windows(sends)), "acked": acked,
+                "first": min(cards.values()) - start}
+
+    async def kill_to_card(self, receiver: Process, rounds: int) -> list[tuple[float, str]]:
+        """Seconds from SIGKILL of the process making a check's LLM call to that check's card."""
+        d = self.d
+        results = []
+        for round_ in range(rounds):
+            marker = f"Bulletin kill-{round_}-"
+            d.llm.slow[marker] = 120.0
+            chat, update = self.next_update(f"kill-{round_}-")
+            assert (await d.post(receiver, update)).status_code == 200
+            [request] = await d.wait_llm(marker, timeout=60)
+            holder = d.holder_of(request)
+            assert holder is not None, "nobody holds the LLM call"
+            holder.kill()
+            killed = time.monotonic()
+            d.llm.slow.clear()
+            [card] = await d.tg.wait_for("sendMessage", chat_id=chat, timeout=300, where=is_card)
+            results.append((card.time - killed, holder.name))
+            d.start_worker(f"w-after-{round_}")  # back to two workers for the next round
+            await d.wait_idle(timeout=120)
+        return results
+
+
+def show_overhead(label: str, overheads: list[float], answers: list[float]) -> None:
+    print(f"{label}: overhead per check (update -> card minus LLM) median "
+          f"{statistics.median(overheads):.1f} ms, p99 {percentile(overheads, 0.99):.1f} ms; "
+          f"webhook answered in median {statistics.median(answers):.1f} ms, "
+          f"p99 {percentile(answers, 0.99):.1f} ms")
+
+
+def show_burst(label: str, size: int, result: dict[str, float]) -> None:
+    print(f"{label}: burst of {size} in {result['total']:.2f} s (first card "
+          f"{result['first']:.2f} s, all {size} acknowledged in {result['acked']:.2f} s); floor "
+          f"{result['floor']:.2f} s; ratio {result['ratio']:.2f}x; peak sendMessage in any 1 s: "
+          f"{result['peak']:.0f}")
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--llm-latency", type=float, default=1.0, help="seconds per LLM answer")
+    parser.add_argument("--checks", type=int, default=30, help="sequential checks for overhead")
+    parser.add_argument("--burst", type=int, default=100, help="chats in the burst")
+    parser.add_argument("--kills", type=int, default=3, help="SIGKILL rounds")
+    parser.add_argument("--lease", type=float, default=None,
+                        help="CREDBOT_JOB_LEASE for the SIGKILL rounds (default: the setting's)")
+    parser.add_argument("--baseline", metavar="REV", help="also measure the code at git REV")
+    parser.add_argument("--only", choices=("one", "two", "kill", "baseline"), action="append",
+                        help="run only these scenarios")
+    args = parser.parse_args()
+    wanted = set(args.only or ("one", "two", "kill", "baseline"))
+    queue_wanted = bool(wanted & {"one", "two", "kill"})
+    for problem in (postgres_problem(), missing_job_queue() if queue_wanted else None):
+        if problem:
+            print(f"bench/instances.py: {problem}", file=sys.stderr)
+            return 2
+    print(f"credbot many-instance benchmark (PostgreSQL, LLM latency {args.llm_latency:.2f} s, "
+          f"Redis {'on' if redis_problem() is None else 'off'}, fakes on 127.0.0.1)")
+    with tempfile.TemporaryDirectory(prefix="credbot-bench-") as tmp:
+        root = Path(tmp)
+        if args.baseline and "baseline" in wanted:
+            with exported_tree(args.baseline) as tree, \
+                    Scenario(root / "baseline", args, tree=tree) as s:
+                solo = s.d.start_webhook("solo")
+                show_overhead(f"baseline {args.baseline}, one process", *await s.overhead(
+                    solo, args.checks))
+                show_burst(f"baseline {args.baseline}, one process", args.burst,
+                           await s.burst([solo], args.burst))
+        if "one" in wanted:
+            with Scenario(root / "one", args) as s:
+                solo = s.d.start_webhook("solo")
+                show_overhead("queue, one process", *await s.overhead(solo, args.checks))
+                show_burst("queue, one process (receives and works)", args.burst,
+                           await s.burst([solo], args.burst))
+        if "two" in wanted:
+            with Scenario(root / "two", args) as s:
+                front = s.d.start_webhook("front", worker=False)
+                s.d.start_worker("w1")
+                s.d.start_worker("w2")
+                await s.d.wait_workers(2)
+                show_overhead("queue, receiver + two workers", *await s.overhead(
+                    front, args.checks))
+                show_burst("queue, receiver + two workers", args.burst,
+                           await s.burst([front], args.burst))
+        if "kill" in wanted:
+            with Scenario(root / "kill", args, lease=args.lease) as s:
+                front = s.d.start_webhook("front", worker=False)
+                s.d.start_worker("w1")
+                s.d.start_worker("w2")
+                await s.d.wait_workers(2)
+                await s.overhead(front, 0)  # warm up both sides
+                results = await s.kill_to_card(front, args.kills)
+                lease = s.d.env.get("CREDBOT_JOB_LEASE", "default")
+                print(f"SIGKILL to card (lease {lease} s, LLM {args.llm_latency:.2f} s): "
+                      + ", ".join(f"{seconds:.2f} s" for seconds, _ in results)
+                      + f"; median {statistics.median(s for s, _ in results):.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
