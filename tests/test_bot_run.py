@@ -82,7 +82,7 @@ def test_every_language_has_every_message() -> None:
             fields = {"limit": 1, "period": "h", "time": "10:00", "threshold": 2, "days": 30,
                       "count": 3, "reason": "r", "message": "m", "language": "de",
                       "autocheck": "on", "user_hour": 1, "user_day": 2, "chat_hour": 3,
-                      "chat_day": 4}
+                      "chat_day": 4, "origin": "a channel"}
             assert t(language, key, **fields)
 
 
