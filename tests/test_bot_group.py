@@ -24,8 +24,18 @@ def tg():
         yield server
 
 
-def article_page(title: str = "Putin coup") -> str:
-    paragraphs = "".join(f"<p>{line}</p>" for line in SEED.splitlines()[1:] if line.strip())
+# A well-sourced story (named people, bodies and a document): the rule-based reading agrees
+# with a model that rates it 4/5, so the card keeps the model's score.
+SOURCED = """The city council voted 31 to 9 on Tuesday to approve a new budget for the bus network, according to the council's published minutes.
+"This budget keeps every route running and adds night buses on six lines," said Maria Keller, the council's transport chair, at a press conference after the vote.
+The transport authority said in a statement that fares would stay at their current level until March.
+Opposition leader Tom Brandt told reporters that the plan relied on a grant the national government has not yet confirmed.
+A report by the city's audit office, published in May, found that ridership had grown by 12 percent since 2022."""
+
+
+def article_page(title: str = "Putin coup", body: str | None = None) -> str:
+    lines = body.splitlines() if body is not None else SEED.splitlines()[1:]
+    paragraphs = "".join(f"<p>{line}</p>" for line in lines if line.strip())
     return f"<html><body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
 
 
@@ -93,7 +103,7 @@ async def test_autocheck_replies_to_links_at_or_below_the_threshold(make_setting
     with FakeLLM() as llm, LocalSite() as site:
         llm.default = scripted(by_title)
         site.page("/weak", article_page("Weak story"))
-        site.page("/solid", article_page("Solid story"))
+        site.page("/solid", article_page("Solid story", SOURCED))
         settings = llm_settings(make_settings, tg, llm, fetch_allow=[site.allow_entry])
         async with RunningBot(settings, tg):
             tg.message(group, admin, "/autocheck on")
