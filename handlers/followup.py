@@ -11,8 +11,8 @@ from bot.followup import answer_question
 from bot.i18n import t
 from bot.storage import QuotaLimits, QuotaReached
 
-from .common import chat_language, esc, is_private, message_text, reply_html, requester_id, \
-    services, typing
+from .common import (chat_language, esc, is_private, message_text, reply_html, reply_long_html,
+                     requester_id, services, typing)
 
 log = logging.getLogger("credbot.handlers.followup")
 
@@ -62,8 +62,9 @@ async def handle_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bo
         text += "\n\n<i>" + esc(t(language, "llm_failed",
                                   reason=answer.llm_error.rstrip(". "))) + "</i>"
     async with svc.publishing(chat.id):
-        sent = await reply_html(message, text)
+        parts = await reply_long_html(message, text)
         await svc.storage.add_thread_message(report_id, chat.id, "user", question)
         await svc.storage.add_thread_message(report_id, chat.id, "assistant", answer.text)
-        await svc.storage.link_message(chat.id, sent.message_id, report_id, "answer")
+        for sent in parts:  # a reply to any part of a long answer goes on with the thread
+            await svc.storage.link_message(chat.id, sent.message_id, report_id, "answer")
     return True

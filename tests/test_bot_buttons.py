@@ -155,3 +155,24 @@ async def test_a_follow_up_answer_over_telegrams_limit_arrives_as_text_not_a_lon
     text = parse_html(first.params["text"])[0]
     assert text.startswith("The article rests on one anonymous source 🙂")
     assert len(text) > 3000
+
+
+async def test_a_long_follow_up_answer_arrives_whole_in_parts_and_each_part_takes_replies(
+        make_settings, tg) -> None:
+    alice = tg.user(1, "Alice")
+    sentence = "The article rests on one anonymous source and nothing else."
+    long_answer = " ".join(f"{sentence} ({i})" for i in range(80))
+    with FakeLLM() as llm:
+        llm.default = scripted(followup_text=long_answer)
+        async with RunningBot(llm_settings(make_settings, tg, llm), tg):
+            tg.message(tg.private_chat(alice), alice, SEED)
+            [card] = await tg.wait_for("sendMessage", chat_id=1)
+            start = tg.mark()
+            tg.message(tg.private_chat(alice), alice, "Who is the source?", reply_to=card.result)
+            parts = await tg.wait_for("sendMessage", chat_id=1, after=start, count=2)
+            shown = " ".join(parse_html(part.params["text"])[0] for part in parts)
+            assert "(0)" in shown and "(79)" in shown  # nothing lost between the parts
+            again = tg.mark()
+            tg.message(tg.private_chat(alice), alice, "And then?", reply_to=parts[-1].result)
+            [answer, *_] = await tg.wait_for("sendMessage", chat_id=1, after=again)
+    assert answer.params["text"].startswith("The article rests")
