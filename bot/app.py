@@ -39,6 +39,7 @@ from telegram.ext import AIORateLimiter, Application, Defaults
 from telegram.request import HTTPXRequest, RequestData
 
 from . import dbcheck, logsafe
+from .jobs.runtime import runtime_of
 from .llm import LLMClient
 from .settings import Settings
 from .storage import Storage
@@ -128,6 +129,11 @@ class TokenRejected(NetworkError):
     """getUpdates and getMe both refused the token: polling must end, and the process too."""
 
 
+class PollingConflict(NetworkError):
+    """Telegram keeps answering getUpdates with 409 Conflict: another process polls this
+    token (only one may), so this one ends instead of fighting it for updates."""
+
+
 class PollingRequest(HTTPXRequest):
     """The getUpdates connection, which tells a rejected token from a passing 401/404.
 
@@ -137,12 +143,23 @@ class PollingRequest(HTTPXRequest):
     getMe as well. So on a 401/404 the token is re-checked with getMe: still accepted, the
     answer becomes a NetworkError that the polling loop retries with back-off; refused,
     `on_rejected` runs (run_bot stops the application and exits non-zero).
+
+    A 409 Conflict means another getUpdates with this token is running: Telegram answers the
+    older of two long polls with 409. One can pass (the previous process's last poll, a
+    restart); `CONFLICTS` in a row mean another poller, and `on_conflict` runs (run_bot
+    says so in one line and exits non-zero). Until then a 409 is a retried NetworkError.
     """
 
-    def __init__(self, on_rejected: Callable[[], None] | None = None) -> None:
+    CONFLICTS = 3  # 409 answers in a row that mean "another process polls this token"
+
+    def __init__(self, on_rejected: Callable[[], None] | None = None,
+                 on_conflict: Callable[[], None] | None = None) -> None:
         super().__init__(connection_pool_size=1)  # what PTB builds for getUpdates
         self.on_rejected = on_rejected
         self.rejected = False
+        self.on_conflict = on_conflict
+        self.conflicts = 0
+        self.conflict = False
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout: ODVInput[float] = DEFAULT_NONE,
@@ -151,6 +168,14 @@ class PollingRequest(HTTPXRequest):
                          pool_timeout: ODVInput[float] = DEFAULT_NONE) -> tuple[int, bytes]:
         code, payload = await super().do_request(url, method, request_data, read_timeout,
                                                  write_timeout, connect_timeout, pool_timeout)
+        self.conflicts = self.conflicts + 1 if code == 409 else 0
+        if code == 409:
+            if self.conflicts >= self.CONFLICTS and not self.conflict:
+                self.conflict = True
+                if self.on_conflict is not None:
+                    self.on_conflict()
+            raise (PollingConflict if self.conflict else NetworkError)(
+                f"getUpdates answered HTTP 409 Conflict ({self.conflicts} in a row)")
         if code not in (401, 404):
             return code, payload
         if self.rejected or not await self._token_accepted(url):
@@ -177,7 +202,7 @@ class DropInvalidToken(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         message = record.getMessage()
-        return (not isinstance(error, (InvalidToken, TokenRejected))
+        return (not isinstance(error, (InvalidToken, TokenRejected, PollingConflict))
                 and "Invalid token" not in message
                 and not message.startswith("Network Retry Loop (Bootstrap"))
 
@@ -191,9 +216,19 @@ def quiet_url_loggers() -> None:
 
 def build_application(settings: Settings, *, storage: Storage | None = None,
                       rate_limiter: AIORateLimiter | None = None,
-                      polling_request: PollingRequest | None = None) -> Application:
-    """The configured Application; `storage` may be passed in (tests share one)."""
+                      polling_request: PollingRequest | None = None, worker: bool = True,
+                      retry_backoff: float | None = None) -> Application:
+    """The configured Application; `storage` may be passed in (tests share one).
+
+    Updates become jobs (bot.jobs): PTB's update queue stores them, the rate limiter carries
+    the send ledger, and with `worker` this process also works the jobs (`credbot run
+    --no-worker` receives only). `retry_backoff`: seconds before a failed job's first retry.
+    """
     from handlers import SERVICES_KEY, Services, register
+
+    from .jobs.ingress import DurableUpdateQueue
+    from .jobs.ledger import LedgerRateLimiter
+    from .jobs.runtime import attach
 
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -202,7 +237,8 @@ def build_application(settings: Settings, *, storage: Storage | None = None,
         .token(settings.telegram_bot_token.get_secret_value())
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(rate_limiter or CredbotRateLimiter(max_retries=3))
+        .rate_limiter(LedgerRateLimiter(rate_limiter or CredbotRateLimiter(max_retries=3)))
+        .update_queue(DurableUpdateQueue())
         .get_updates_request(polling_request or PollingRequest())
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
@@ -217,12 +253,13 @@ def build_application(settings: Settings, *, storage: Storage | None = None,
     logsafe.install(settings)
     quiet_url_loggers()
     application = builder.build()
-    application.bot_data[SERVICES_KEY] = Services(
+    services = application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         storage=storage or Storage.from_settings(settings),
         llm=LLMClient(settings) if settings.llm_configured else None,
     )
     register(application)
+    attach(application, services.storage, settings, worker=worker, retry_backoff=retry_backoff)
     return application
 
 
@@ -234,6 +271,9 @@ async def _post_init(application: Application) -> None:
     await _purge(svc)
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     application.bot_data["credbot_retention"] = asyncio.create_task(_retention_loop(svc))
+    jobs = runtime_of(application)
+    if jobs is not None:  # after storage.init: the job tables exist
+        await jobs.start()
 
 
 async def _purge(svc: Any) -> None:
@@ -253,6 +293,9 @@ async def _retention_loop(svc: Any, every: float = RETENTION_EVERY) -> None:
 
 
 async def _post_stop(application: Application) -> None:
+    jobs = runtime_of(application)
+    if jobs is not None:  # drain: finish or release the jobs in hand (CREDBOT_DRAIN_TIMEOUT)
+        await jobs.stop()
     task = application.bot_data.pop("credbot_retention", None)
     if task is not None:
         task.cancel()
@@ -268,6 +311,9 @@ async def _post_shutdown(application: Application) -> None:
         return
     if svc.llm is not None:
         await svc.llm.aclose()
+    jobs = runtime_of(application)
+    if jobs is not None:
+        await jobs.close()
     await svc.storage.close()
 
 
@@ -307,8 +353,12 @@ async def running(application: Application, *, poll_timeout: float = 10.0,
 
 
 def run_bot(settings: Settings, *, webhook_url: str | None = None, listen: str = "0.0.0.0",
-            port: int = 8443) -> int:
-    """`credbot run`: long polling, or a webhook when `webhook_url` is given. Blocks."""
+            port: int = 8443, worker: bool = True) -> int:
+    """`credbot run`: long polling, or a webhook when `webhook_url` is given. Blocks.
+
+    With `worker` (the default) this process also works the jobs it receives (and any
+    other's); without, it only receives them and `credbot worker` processes do the work.
+    """
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
     if not token.strip():
         print("credbot: TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and put it "
@@ -320,8 +370,9 @@ def run_bot(settings: Settings, *, webhook_url: str | None = None, listen: str =
         print(f"credbot: {trouble}", file=sys.stderr)
         return EXIT_UNREACHABLE
     polling = PollingRequest()
-    application = build_application(settings, polling_request=polling)
+    application = build_application(settings, polling_request=polling, worker=worker)
     polling.on_rejected = application.stop_running  # run_polling returns; we exit below
+    polling.on_conflict = application.stop_running
     for handler in logging.getLogger().handlers:
         handler.addFilter(DropInvalidToken())
     try:
@@ -336,6 +387,10 @@ def run_bot(settings: Settings, *, webhook_url: str | None = None, listen: str =
             application.run_polling(allowed_updates=Update.ALL_TYPES)
         if polling.rejected:
             raise InvalidToken("rejected while polling")
+        if polling.conflict:
+            print("credbot: another process is already polling this bot token; run one "
+                  "poller, or use --webhook-url.", file=sys.stderr)
+            return EXIT_CONFIG
     except InvalidToken:
         print("credbot: Telegram rejected TELEGRAM_BOT_TOKEN. Check it with @BotFather.",
               file=sys.stderr)

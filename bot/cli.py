@@ -1,4 +1,5 @@
-"""`credbot check | fetch | run`: the command line, one of the engine's two edges.
+"""`credbot check | fetch | run | worker | status`: the command line, one of the engine's two
+edges (`worker` and `status` are the job queue's, bot.jobs.process).
 
 Errors become one line on stderr and an exit code, never a traceback:
 0 done; 1 an unexpected error (one line; -v logs where); 2 bad input (empty, binary, too
@@ -46,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook-url", default=None, help="public HTTPS URL for webhook mode")
     run.add_argument("--listen", default="0.0.0.0", help="address to listen on (webhook mode)")
     run.add_argument("--port", type=int, default=8443, help="port to listen on (webhook mode)")
+    run.add_argument("--no-worker", action="store_true",
+                     help="only receive updates; `credbot worker` processes work them")
+
+    commands.add_parser("worker", help="work checks from the queue (no webhook, no polling)")
+
+    status = commands.add_parser("status", help="queue depth, oldest job, live workers")
+    status.add_argument("--json", action="store_true", help="print the figures as JSON")
     return parser
 
 
@@ -130,7 +138,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     except ImportError:
         print("credbot: the Telegram bot is not part of this version.", file=sys.stderr)
         return 1
-    return run_bot(settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
+    if args.command == "worker":
+        from .jobs.process import run_worker
+
+        return run_worker(settings)
+    return run_bot(settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port,
+                   worker=not args.no_worker)
 
 
 def _setting_names(exc: ValidationError) -> str:
@@ -161,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_check(args, settings))
         if args.command == "fetch":
             return asyncio.run(_fetch(args, settings))
+        if args.command == "status":
+            from .jobs.process import status
+
+            return status(settings, as_json=args.json)
         return _run(args, settings)
     except CredbotError as exc:
         print(f"credbot: {exc.user_message}", file=sys.stderr)

@@ -29,6 +29,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cached": "Checked earlier: the same article gives the same report.",
         "error": ("Something went wrong on my side while handling that. "
                   "Please try again in a minute."),
+        "job_failed": ("I tried {count} times and could not finish handling that. It was not "
+                       "counted against your quota; please try again in a few minutes."),
         "input_error": "{message}",
         "fetch_error": "I could not read that link: {message}",
         "quota_user": ("You have reached your limit of {limit} checks per {period}. "
@@ -108,6 +110,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "llm_failed": "ИИ-анализ сейчас недоступен ({reason}); это офлайн-анализ.",
         "cached": "Уже проверено: та же статья — тот же отчёт.",
         "error": "У меня что-то пошло не так. Попробуйте ещё раз через минуту.",
+        "job_failed": ("Не удалось обработать это сообщение (попыток: {count}). В лимит проверок "
+                       "оно не засчитано; попробуйте ещё раз через несколько минут."),
         "input_error": "Не могу это проверить: {message}",
         "fetch_error": "Не удалось прочитать ссылку: {message}",
         "quota_user": ("Вы исчерпали лимит: {limit} проверок в {period}. "
@@ -185,6 +189,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "llm_failed": "ШІ-аналіз зараз недоступний ({reason}); це офлайн-аналіз.",
         "cached": "Вже перевірено: та сама стаття — той самий звіт.",
         "error": "У мене щось пішло не так. Спробуйте ще раз за хвилину.",
+        "job_failed": ("Не вдалося обробити це повідомлення (спроб: {count}). До ліміту перевірок "
+                       "його не зараховано; спробуйте ще раз за кілька хвилин."),
         "input_error": "Не можу це перевірити: {message}",
         "fetch_error": "Не вдалося прочитати посилання: {message}",
         "quota_user": "Ви вичерпали ліміт: {limit} перевірок на {period}. Спробуйте після {time} UTC.",
@@ -260,6 +266,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cached": "Schon geprüft: derselbe Artikel ergibt denselben Bericht.",
         "error": ("Bei mir ist etwas schiefgegangen. "
                   "Bitte versuch es in einer Minute noch einmal."),
+        "job_failed": ("Ich konnte das nicht fertig bearbeiten (Versuche: {count}). Es zählt nicht "
+                       "für dein Kontingent; versuch es in ein paar Minuten noch einmal."),
         "input_error": "Das kann ich nicht prüfen: {message}",
         "fetch_error": "Ich konnte den Link nicht lesen: {message}",
         "quota_user": ("Du hast dein Limit von {limit} Prüfungen pro {period} erreicht. "
@@ -339,6 +347,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "llm_failed": "El análisis con IA no está disponible ahora ({reason}); este es el análisis sin conexión.",
         "cached": "Ya comprobado: el mismo artículo da el mismo informe.",
         "error": "Algo falló por mi parte. Inténtalo de nuevo en un minuto.",
+        "job_failed": ("No pude terminar de procesar esto (intentos: {count}). No cuenta para tu "
+                       "límite; inténtalo de nuevo en unos minutos."),
         "input_error": "No puedo comprobar eso: {message}",
         "fetch_error": "No pude leer ese enlace: {message}",
         "quota_user": ("Has alcanzado tu límite de {limit} comprobaciones por {period}. "
@@ -419,6 +429,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cached": "Déjà vérifié : le même article donne la même fiche.",
         "error": ("Quelque chose s'est mal passé de mon côté. "
                   "Réessayez dans une minute."),
+        "job_failed": ("Je n'ai pas pu terminer le traitement de ce message (tentatives : {count}). "
+                       "Il n'est pas décompté de votre quota ; réessayez dans quelques minutes."),
         "input_error": "Je ne peux pas vérifier cela : {message}",
         "fetch_error": "Je n'ai pas pu lire ce lien : {message}",
         "quota_user": ("Vous avez atteint votre limite de {limit} vérifications par {period}. "

@@ -102,6 +102,16 @@ class Settings(BaseSettings):
     chat_checks_per_hour: int = Field(default=60, ge=0)
     chat_checks_per_day: int = Field(default=300, ge=0)
 
+    # --- Durable work (bot.jobs) -------------------------------------------
+    job_lease: float = Field(
+        default=30.0, ge=1, description="seconds a worker's claim on a job lasts without a beat"
+    )
+    job_max_attempts: int = Field(default=3, ge=1, le=20)
+    worker_jobs: int = Field(default=64, ge=1, description="jobs one process works at once")
+    drain_timeout: float = Field(
+        default=20.0, ge=0, description="seconds SIGTERM waits for running jobs before release"
+    )
+
     @field_validator("fetch_allow", "fetch_ports", mode="before")
     @classmethod
     def _lists_from_env(cls, value: object) -> object:

@@ -16,12 +16,13 @@ chat's report row, and is put back into the chat's view by `get_report` (`bot.or
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (BigInteger, Boolean, DateTime, Dialect, Integer, String, Text,
                         TypeDecorator, delete, event, func, select, update)
@@ -32,6 +33,9 @@ from .errors import QuotaExceededError
 from .models import Article, Report
 from .origin import article_with_origin, with_origin
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .jobs.flight import AdvisoryLocks
 
 
 SETTINGS_TTL = 30.0  # seconds a chat's settings are cached in memory
@@ -265,6 +269,7 @@ class Storage:
                  settings_ttl: float = SETTINGS_TTL) -> None:
         # hide_parameters: errors name the statement but never the values (user text).
         options: dict[str, Any] = {"hide_parameters": True}
+        self.schema = schema  # tests: unqualified tables live in this schema
         if schema:
             options["execution_options"] = {"schema_translate_map": {None: schema}}
         if url.startswith("sqlite"):
@@ -285,6 +290,7 @@ class Storage:
         self._settings_cache: dict[int, tuple[float, ChatSettings]] = {}
         # Bumped on every change: a read that raced with a change is not cached.
         self._settings_changes = 0
+        self._flights: AdvisoryLocks | None = None  # PostgreSQL's cross-instance locks
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:
@@ -296,6 +302,8 @@ class Storage:
             await conn.run_sync(Base.metadata.create_all)
 
     async def close(self) -> None:
+        if self._flights is not None:
+            await self._flights.close()
         await self.engine.dispose()
 
     # --- reports ------------------------------------------------------------
@@ -444,13 +452,17 @@ class Storage:
 
     # --- quotas ------------------------------------------------------------------
     async def consume_quota(self, user_id: int, chat_id: int, limits: QuotaLimits,
-                            *, now: datetime | None = None) -> None:
+                            *, now: datetime | None = None, job_key: str | None = None) -> None:
         """Count one check for the user and the chat, or raise QuotaReached and count nothing.
 
         A limit of 0 is no limit (the check is still counted, so a limit set later holds).
 
         The four counters go up in one upsert statement inside a transaction that is rolled
         back when any of them passes its limit, so concurrent checks never overshoot a quota.
+
+        With `job_key` (the job being worked, `bot.jobs`) the charge is recorded in the same
+        transaction, once: a retried job that was charged before is not charged again, and
+        `refund` can take back exactly what was counted.
         """
         now = now or utcnow()
         checks = {("user", user_id, "hour"): limits.user_per_hour,
@@ -467,10 +479,66 @@ class Storage:
             set_={"count": QuotaRow.count + 1},
         ).returning(QuotaRow.scope, QuotaRow.subject_id, QuotaRow.period, QuotaRow.count)
         async with self._session.begin() as session:
+            if job_key is not None and not await self._charge_once(session, job_key, user_id,
+                                                                   chat_id, now):
+                return  # an earlier attempt of this job was counted
             for scope, subject, period, count in (await session.execute(statement)).all():
                 limit = checks[(scope, subject, period)]
                 if 0 < limit < count:  # raising inside begin() rolls every increment back
                     raise QuotaReached(scope, period, limit, _window(now, period)[1])
+
+    async def _charge_once(self, session: Any, job_key: str, user_id: int, chat_id: int,
+                           now: datetime) -> bool:
+        """Record the job's charge; False if it had one already."""
+        from .jobs.tables import QuotaChargeRow
+
+        statement = (self._insert(QuotaChargeRow)
+                     .values(job_key=job_key, user_id=user_id, chat_id=chat_id,
+                             hour_start=_window(now, "hour")[0], day_start=_window(now, "day")[0],
+                             refunded=False, created_at=now)
+                     .on_conflict_do_nothing(index_elements=["job_key"])
+                     .returning(QuotaChargeRow.job_key))
+        return (await session.execute(statement)).first() is not None
+
+    async def refund(self, job_key: str) -> bool:
+        """Take back a failed job's charge (once): the four counters it raised go down.
+
+        False when there is nothing to refund (never charged, or refunded already).
+        """
+        from .jobs.tables import QuotaChargeRow
+
+        claim = (update(QuotaChargeRow)
+                 .where(QuotaChargeRow.job_key == job_key, QuotaChargeRow.refunded.is_(False))
+                 .values(refunded=True)
+                 .returning(QuotaChargeRow.user_id, QuotaChargeRow.chat_id,
+                            QuotaChargeRow.hour_start, QuotaChargeRow.day_start))
+        async with self._session.begin() as session:
+            charge = (await session.execute(claim)).first()
+            if charge is None:
+                return False
+            user_id, chat_id, hour_start, day_start = charge
+            for scope, subject in (("user", user_id), ("chat", chat_id)):
+                for period, start in (("hour", hour_start), ("day", day_start)):
+                    await session.execute(
+                        update(QuotaRow)
+                        .where(QuotaRow.scope == scope, QuotaRow.subject_id == subject,
+                               QuotaRow.period == period, QuotaRow.window_start == start,
+                               QuotaRow.count > 0)
+                        .values(count=QuotaRow.count - 1))
+        return True
+
+    def flight(self, key: str) -> contextlib.AbstractAsyncContextManager[bool]:
+        """Held while this instance analyses `key`, so other instances wait for its report
+        instead of analysing the same article (`bot.jobs.flight`). Yields True when another
+        instance held it first: the caller should look in the cache again. SQLite (one
+        process) never waits."""
+        from .jobs.flight import AdvisoryLocks, no_wait
+
+        if self.dialect != "postgresql":
+            return no_wait()
+        if self._flights is None:
+            self._flights = AdvisoryLocks(self.engine)
+        return self._flights.hold(key)
 
     def _insert(self, model: type[Base]) -> Any:
         """INSERT with the dialect's ON CONFLICT clauses (both spell them the same)."""
@@ -561,3 +629,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def report_json_bytes(report: Report) -> bytes:
     """The full report as a pretty JSON file's bytes (the Report button)."""
     return json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2).encode("utf-8")
+
+
+# The job tables live on this Base too (bot/jobs/tables.py): imported here so that every
+# user of the metadata (migrations, their tests) sees them. Last, as that module imports Base.
+from .jobs import tables as _job_tables  # noqa: F401

@@ -29,6 +29,7 @@ from telegram.ext import ContextTypes
 from bot.engine import analyze, load_article
 from bot.errors import CredbotError, FetchError, InputError
 from bot.i18n import t
+from bot.jobs import context as jobs
 from bot.models import Article, Report
 from bot.origin import with_origin
 from bot.render import card_html
@@ -113,19 +114,31 @@ async def obtain_report(svc: Services, check_input: CheckInput, key: str, *, cha
         if hit is not None and wanted is not None and not wanted(hit.report):
             return None
         await svc.storage.consume_quota(user_id, chat_id,
-                                        QuotaLimits.effective(settings, chat_settings))
+                                        QuotaLimits.effective(settings, chat_settings),
+                                        job_key=jobs.current_key())  # once per job
     origin = check_input.forwarded_from
     if hit is not None:
         report_id = await _chat_copy(svc.storage, hit, chat_id, key, origin)
         return Outcome(report_id, with_origin(hit.report, origin), cached=True)
 
-    async def make() -> tuple[Article, Report]:
-        # No origin: the result is shared with every chat that asks at the same time.
-        article = await load_article(check_input.source, settings)
-        return article, await analyze(article, settings, language=language, client=svc.llm)
+    async def make() -> tuple[Article, Report, int | None]:
+        # No origin: the result is shared with every chat that asks at the same time. Other
+        # instances asking at once wait on the flight lock, then find the report stored.
+        async with svc.storage.flight(f"{key}|{language}") as waited:
+            again = await svc.storage.cached_report(
+                key, language, analyzer="llm" if settings.llm_configured else None,
+                max_age=timedelta(days=settings.retention_days)) if waited else None
+            if again is not None:
+                return again.article, again.report, None
+            article = await load_article(check_input.source, settings)
+            report = await analyze(article, settings, language=language, client=svc.llm)
+            # Saved before the lock is let go, so whoever waited finds it.
+            saved = await svc.storage.save_report(chat_id, key, article, report, origin=origin)
+            return article, report, saved
 
-    (article, report), _shared = await svc.single_flight(f"{key}|{language}", make)
-    report_id = await svc.storage.save_report(chat_id, key, article, report, origin=origin)
+    (article, report, saved), shared = await svc.single_flight(f"{key}|{language}", make)
+    report_id = saved if saved is not None and not shared else await svc.storage.save_report(
+        chat_id, key, article, report, origin=origin)
     return Outcome(report_id, with_origin(report, origin), cached=False)
 
 

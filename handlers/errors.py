@@ -9,9 +9,10 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import TokenRejected
-from bot.i18n import resolve_language, t
+from bot.jobs import context as jobs
 
-from .common import esc, reply_html, services
+from .common import services
+from .failures import tell
 
 log = logging.getLogger("credbot.errors")
 
@@ -41,17 +42,25 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.warning("Telegram network problem (%s: %s); retrying", type(error).__name__,
                         error)
         return
+    job = jobs.current()
+    if job is not None and error is not None and job.failed(error):
+        # Inside a job with attempts left: the worker retries it, and the user hears nothing
+        # yet (bot.jobs.runtime logs the retry).
+        log.warning("failed handling %s (job %s, attempt %d of %d): %s", describe(update),
+                    job.key, job.attempt, job.max_attempts, type(error).__name__,
+                    exc_info=error)
+        return
     log.error("failed handling %s: %s", describe(update), type(error).__name__,
               exc_info=error)
+    if job is not None:
+        job.told = True  # told below, or there is no one to tell
     if not isinstance(update, Update) or isinstance(error, Forbidden):
         return
-    user = update.effective_user
-    language = resolve_language(None, user.language_code if user else None,
-                                services(context).settings.language)
+    # After retries, say it was tried more than once (and not counted against the quota).
+    key, fields = ("job_failed", {"count": job.attempt}) if job and job.attempt > 1 else \
+        ("error", {})
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(t(language, "error"), show_alert=True)
-        elif update.effective_message is not None:
-            await reply_html(update.effective_message, esc(t(language, "error")))
+        with jobs.notice():  # a job's failure notice is sent once, whatever retries it
+            await tell(update, context.bot, services(context).settings.language, key, **fields)
     except TelegramError as exc:
         log.warning("could not tell the user about the error: %s", type(exc).__name__)

@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot.followup import answer_question
 from bot.i18n import t
+from bot.jobs import context as jobs
 from bot.storage import QuotaLimits, QuotaReached
 
 from .common import (chat_language, esc, is_private, message_text, reply_html, reply_long_html,
@@ -47,7 +48,8 @@ async def handle_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bo
         # thread rows, so a quota is what keeps a reply loop from flooding both.
         try:
             await svc.storage.consume_quota(requester_id(update), chat.id,
-                                            QuotaLimits.effective(svc.settings, chat_settings))
+                                            QuotaLimits.effective(svc.settings, chat_settings),
+                                            job_key=jobs.current_key())  # once per job
         except QuotaReached as exc:
             from .check import error_text
 

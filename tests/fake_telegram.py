@@ -610,11 +610,19 @@ class RunningBot:
             confirmed = any(c.method == "getUpdates" and (c.params.get("offset") or 0) > target
                             for c in self.tg.calls_of("getUpdates"))
             busy = (self.application.update_queue.qsize()
-                    or self.application.update_processor.current_concurrent_updates)
+                    or self.application.update_processor.current_concurrent_updates
+                    or await self.jobs_pending())
             quiet = quiet + 1 if confirmed and not busy else 0
             if time.monotonic() > deadline:
                 raise AssertionError("the bot did not become idle")
             await asyncio.sleep(0.05)
+
+    async def jobs_pending(self) -> int:
+        """Updates stored as jobs and not yet worked to the end (bot.jobs)."""
+        from bot.jobs.runtime import runtime_of
+
+        runtime = runtime_of(self.application)
+        return await runtime.pending() if runtime is not None else 0
 
     async def __aenter__(self) -> "RunningBot":
         from bot.app import build_application, running
