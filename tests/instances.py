@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import enum
 import itertools
 import json
 import os
@@ -409,6 +410,15 @@ def pid_with_socket(pids: Iterable[int], inodes: set[str]) -> int | None:
     return None
 
 
+class Own(enum.Enum):
+    """`Deployment.post`'s default: the deployment's own secret."""
+
+    SECRET = "own"
+
+
+OWN = Own.SECRET
+
+
 # --- the deployment ---------------------------------------------------------------------------------
 class Deployment:
     """Fakes, a fresh database and the processes, with one environment for all of them."""
@@ -529,13 +539,15 @@ class Deployment:
         return {"update_id": next(self._update_ids), "message": message}
 
     async def post(self, process: Process, update: dict[str, Any], *,
-                   secret: str | None = "") -> httpx.Response:
+                   secret: str | None | Own = OWN) -> httpx.Response:
         """POST `update` to `process`'s webhook with the secret header: the deployment's by
-        default, `secret=None` for no header, any other string for that (wrong) one."""
+        default, `secret=None` for no header, any string for that (wrong) one."""
         assert process.webhook_url is not None, f"{process.name} has no webhook"
         headers = {"Content-Type": "application/json"}
-        if secret is not None:
-            headers[SECRET_HEADER] = secret or self.secret
+        if isinstance(secret, Own):
+            headers[SECRET_HEADER] = self.secret
+        elif secret is not None:
+            headers[SECRET_HEADER] = secret
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
