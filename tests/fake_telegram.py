@@ -137,6 +137,7 @@ class FakeTelegram:
         self.webhook_deleted = 0
         self.webhook: dict[str, Any] | None = None
         self._failures: dict[str, deque[tuple[int, dict[str, Any]]]] = {}
+        self._passing: dict[str, int] = {}  # calls let through before the failures start
         self._next_update = itertools.count(1)
         self.last_update_id = 0
         self._generation = 0  # bumped by revoke_token: pending long polls return at once
@@ -273,8 +274,9 @@ class FakeTelegram:
     # --- failures on demand ----------------------------------------------------------
     def fail_next(self, method: str, *, status: int = 429, retry_after: int = 1,
                   description: str | None = None, times: int = 1,
-                  html_page: str | None = None) -> None:
-        """The next `times` calls of `method` fail (429 Too Many Requests by default).
+                  html_page: str | None = None, after: int = 0) -> None:
+        """The next `times` calls of `method` fail (429 Too Many Requests by default), once
+        `after` more calls of it have gone through.
 
         `html_page` answers with that HTML instead of JSON, as a proxy in front of the Bot
         API does (nginx's "502 Bad Gateway" page)."""
@@ -289,6 +291,7 @@ class FakeTelegram:
         with self._cond:
             for _ in range(times):
                 self._failures.setdefault(method, deque()).append((status, body))
+            self._passing[method] = after
 
     def revoke_token(self, new_token: str = "1:revoked-token") -> None:
         """What @BotFather's /revoke does: the old token gets 401 from now on, pending long
@@ -339,7 +342,9 @@ class FakeTelegram:
                   files: dict[str, tuple[str, bytes]]) -> tuple[int, dict[str, Any]]:
         with self._cond:
             queue = self._failures.get(method)
-            if queue:
+            if queue and self._passing.get(method):
+                self._passing[method] -= 1
+            elif queue:
                 return queue.popleft()
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:

@@ -163,7 +163,8 @@ class PgQueue(JobQueue):
         self._manager: Any = None
         self._stop_requested = False
 
-    def _queries(self, driver: Any) -> Any:
+    def queries(self, driver: Any) -> Any:
+        """pgqueuer's queries over `driver`, with our names (schema, channel)."""
         from pgqueuer.queries import Queries
 
         return Queries(driver, qbe=self.qbe, qbq=self.qbq)
@@ -180,7 +181,7 @@ class PgQueue(JobQueue):
 
         conn = await self._connect()
         try:
-            queries = self._queries(AsyncpgDriver(conn))
+            queries = self.queries(AsyncpgDriver(conn))
             await conn.execute("SELECT pg_advisory_lock($1)", self.INSTALL_LOCK)
             try:
                 if await queries.schema_is_installed():
@@ -199,7 +200,7 @@ class PgQueue(JobQueue):
 
             # The same connection and transaction as the credbot_jobs row: both or neither.
             raw = await conn.get_raw_connection()
-            queries = self._queries(AsyncpgDriver(raw.driver_connection))
+            queries = self.queries(AsyncpgDriver(raw.driver_connection))
             await queries.enqueue(self.ENTRYPOINT, job.key.encode(), dedupe_key=job.key,
                                   on_conflict="skip")
 
@@ -218,7 +219,7 @@ class PgQueue(JobQueue):
 
         pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=4)
         try:
-            manager = QueueManager(self._queries(AsyncpgPoolDriver(pool)),
+            manager = QueueManager(self.queries(AsyncpgPoolDriver(pool)),
                                    channel=Channel(self.db.channel))
             manager.register_executor(self.ENTRYPOINT, _executor(self.store, worker_id, execute))
             self._manager = manager
