@@ -616,6 +616,20 @@ class Deployment:
             await asyncio.sleep(0.01)
         return found
 
+    def log_mark(self) -> dict[Path, int]:
+        """Where every log file ends now, for `logs_since`."""
+        return {p.log_path: p.log_path.stat().st_size for p in self.processes
+                if p.log_path.exists()}
+
+    def logs_since(self, mark: dict[Path, int]) -> str:
+        """What every process logged after `mark` (all files, one after the other)."""
+        parts = []
+        for path in dict.fromkeys(p.log_path for p in self.processes):
+            with contextlib.suppress(FileNotFoundError), path.open("rb") as log:
+                log.seek(mark.get(path, 0))
+                parts.append(log.read().decode("utf-8", errors="replace"))
+        return "".join(parts)
+
     def logs(self, tail: int = 3000) -> str:
         """Every process's log tail, for an assertion message."""
         return "\n".join(f"--- {p.name} (pid {p.pid if p.popen else '-'}, "

@@ -48,8 +48,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         if problem:
             pytest.skip(problem)
     redis_url = f"{REDIS_URL}/{REDIS_DB}" if redis_problem() is None else None
+    # Logging as deployed (no -v): what operators see is what the tests read.
     with Deployment(tmp_path_factory.mktemp("many"), lease=LEASE, max_attempts=MAX_ATTEMPTS,
-                    redis_url=redis_url) as d:
+                    redis_url=redis_url, verbose=False) as d:
         d.start_webhook("a", worker=False)
         d.start_webhook("b", worker=False)
         d.start_worker("w1")
@@ -116,6 +117,7 @@ async def test_a_worker_killed_during_the_llm_call_still_gives_exactly_one_card_
     d = cluster
     alice = d.tg.user(1001, "Alice")
     d.llm.slow["Bulletin crash-1001"] = 20.0  # long enough to find and kill whoever asked
+    mark = d.log_mark()
     response = await d.post(webhook(d, "a"), d.text_update(alice, article("crash-1001")))
     assert response.status_code == 200
     [request] = await d.wait_llm("Bulletin crash-1001", timeout=60)
@@ -136,6 +138,8 @@ async def test_a_worker_killed_during_the_llm_call_still_gives_exactly_one_card_
     assert len(d.tg.cards(alice["id"])) == 1, failure(d, "not exactly one card")
     assert len(d.llm.about("Bulletin crash-1001")) == 2  # the killed call, and the retry's
     assert d.db.quota_charged(alice["id"]) == 1
+    retries = [line for line in d.logs_since(mark).splitlines() if "retried" in line]
+    assert len(retries) == 1, failure(d, "the retry is not logged once")
 
 
 # --- shared limits across instances ------------------------------------------------------------------
@@ -223,6 +227,7 @@ async def test_a_job_failing_on_every_attempt_ends_with_one_clear_message_and_a_
     bob = d.tg.user(4001, "Bob")
     d.tg.refuse_cards.add(bob["id"])  # every card to Bob meets a 502, every attempt
     before = (await d.status())["failed_last_hour"]
+    mark = d.log_mark()
     await d.post(webhook(d, "b"), d.text_update(bob, article("doomed-4001")))
     [told] = await d.tg.wait_for("sendMessage", chat_id=bob["id"], timeout=120)
     status = await d.wait_idle()
@@ -231,6 +236,8 @@ async def test_a_job_failing_on_every_attempt_ends_with_one_clear_message_and_a_
     assert delivered == [told], failure(d, "not exactly one message")
     assert not told.params.get("reply_markup")
     assert "Traceback" not in told.text and 0 < len(told.text) < 500
-    assert len(refused) >= 2, "the card was not tried again"
+    assert len(refused) >= MAX_ATTEMPTS, "the card was not tried on every attempt"
+    retries = [line for line in d.logs_since(mark).splitlines() if "retried" in line]
+    assert len(retries) == MAX_ATTEMPTS - 1, failure(d, "each retry is not logged once")
     assert status["failed_last_hour"] == before + 1, status
     assert d.db.quota_charged(bob["id"]) == 0  # refunded: the check never reached Bob
