@@ -282,8 +282,8 @@ def _executor(store: JobStore, worker_id: str, execute: Execute) -> Any:
                 outcome = await execute(claimed)
             except Exception as exc:  # noqa: BLE001 - the database; the job stays queued
                 delay = min(60.0, 2.0 * 2 ** min(job.attempts, 5))
-                log.warning("job %s: bookkeeping failed (%s); retried in %g s", key,
-                            type(exc).__name__, delay)
+                log.warning("job %s retried in %g s: its bookkeeping failed (%s)", key, delay,
+                            type(exc).__name__)
                 raise RetryRequested(delay=timedelta(seconds=delay),
                                      reason=type(exc).__name__) from None
             if outcome.retry_in is not None:

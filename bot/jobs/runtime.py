@@ -53,6 +53,13 @@ Notify = Callable[[Update, Application, int], Awaitable[None]]
 Refund = Callable[[str], Awaitable[Any]]
 
 
+def show_job_warnings() -> None:
+    """Retries, hand-backs and give-ups are what an operator reads the log for, so they are
+    shown at the command line's default level (errors only) too; -v shows everything."""
+    if log.level == logging.NOTSET and log.getEffectiveLevel() > logging.WARNING:
+        log.setLevel(logging.WARNING)
+
+
 def make_queue(store: JobStore, settings: Settings) -> JobQueue:
     """pgqueuer on PostgreSQL, the table queue elsewhere (SQLite)."""
     kind = PgQueue if store.dialect == "postgresql" else SqlQueue
@@ -114,7 +121,7 @@ class Worker:
         with contextlib.suppress(Exception):
             await self.store.unregister_worker(self.id)
         if left:
-            log.info("released %d jobs at shutdown", len(left))
+            log.warning("handed %d running jobs back to the queue at shutdown", len(left))
 
     async def _beat(self) -> None:
         """Prove this worker alive (credbot status) and keep its jobs' leases (SQLite)."""
@@ -219,6 +226,7 @@ class JobRuntime:
 
     async def start(self) -> None:
         """After storage.init: open the queue, let updates in, start the worker."""
+        show_job_warnings()
         await self.queue.init()
         ingress = self.application.update_queue
         if isinstance(ingress, DurableUpdateQueue):
