@@ -226,15 +226,24 @@ class SharedRateLimiter(CredbotRateLimiter):
         if time.monotonic() < self._resting_until:
             return
         pending = list(buckets)
+        requeued = False
         try:
             while pending:
                 keys = [self.keys + "pause", *(self.keys + name for name, _ in pending)]
                 numbers = [n for _, bucket in pending for n in bucket.script_args]
+                asked = time.monotonic()
                 taken, wait = await self._script()(keys=keys, args=numbers)
                 self._answered()
+                seconds = int(wait) / 1_000_000
+                if seconds > 0:
+                    await asyncio.sleep(seconds)
+                # A slot is a moment: a task that reaches it well after (a stalled loop, a
+                # slow reply) would bunch up with the sends due now. It queues again, once.
+                late = time.monotonic() - asked - seconds > self.overall.interval
+                if late and taken == len(pending) and not requeued:
+                    requeued = True
+                    continue
                 del pending[:int(taken)]
-                if wait > 0:
-                    await asyncio.sleep(int(wait) / 1_000_000)
         except Exception as exc:  # noqa: BLE001 - never fail a send over the shared limiter
             self._failed(exc)
 
