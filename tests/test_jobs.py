@@ -20,6 +20,7 @@ import pytest
 from telegram import Update
 
 from bot.app import CredbotRateLimiter
+from bot.jobs.queue import application_name
 from bot.jobs.runtime import JobRuntime, runtime_of
 from bot.jobs.store import FAILED, JobStore
 from bot.jobs.tables import JobRow
@@ -302,3 +303,35 @@ async def _enter(storage: Storage, key: str, order: list[str]) -> bool:
     async with storage.flight(key) as waited:
         order.append("second in")
         return waited
+
+
+@pytest.mark.postgres
+async def test_a_worker_whose_database_connections_are_dropped_reconnects_and_answers(
+        make_settings, tg) -> None:
+    schema = await _pg_schema()
+    if schema is None:
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (user postgres, db test)")
+    import asyncpg
+
+    alice = tg.user(1, "Alice")
+    try:
+        settings = bot_settings(make_settings, tg, job_lease=1)
+        async with RunningBot(settings, tg, storage=Storage(PG_URL, schema=schema)) as bot:
+            tg.message(tg.private_chat(alice), alice, "/help")
+            await tg.wait_for("sendMessage", chat_id=1, timeout=15)
+            worker = runtime(bot).worker
+            assert worker is not None
+            admin = await asyncpg.connect(PG_DSN)
+            try:  # what a database restart does to the worker's connections
+                dropped = await admin.fetchval(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = $1", application_name(worker.id))
+            finally:
+                await admin.close()
+            tg.message(tg.private_chat(alice), alice, "/privacy")
+            await tg.wait_for("sendMessage", chat_id=1, count=2, timeout=30)
+            await bot.idle()
+    finally:
+        await _drop(schema)
+    assert dropped >= 2  # its LISTEN connection and at least one for queries
+    assert len(tg.calls_of("sendMessage", chat_id=1)) == 2

@@ -217,7 +217,9 @@ class PgQueue(JobQueue):
         from pgqueuer.qm import QueueManager
         from pgqueuer.types import Channel
 
-        pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=4)
+        # Named, so pg_stat_activity tells which worker a connection belongs to.
+        pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=4, server_settings={
+            "application_name": application_name(worker_id)})
         try:
             manager = QueueManager(self.queries(AsyncpgPoolDriver(pool)),
                                    channel=Channel(self.db.channel))
@@ -229,7 +231,9 @@ class PgQueue(JobQueue):
             await manager.run(
                 dequeue_timeout=timedelta(seconds=min(5.0, self.lease / 2)),
                 batch_size=batch, max_concurrent_tasks=max(self.jobs, 2 * batch),
-                heartbeat_timeout=timedelta(seconds=self.lease))
+                heartbeat_timeout=timedelta(seconds=self.lease),
+                # A dead LISTEN connection ends the run; the worker starts a fresh one.
+                shutdown_on_listener_failure=True)
         finally:
             self._manager = None
             await pool.close()
@@ -248,6 +252,11 @@ class PgQueue(JobQueue):
             return total
         finally:
             await conn.close()
+
+
+def application_name(worker_id: str) -> str:
+    """What the worker's queue connections call themselves (PostgreSQL keeps 63 bytes)."""
+    return f"credbot worker {worker_id}"[:63]
 
 
 def pg_settings(schema: str | None) -> DBSettings:

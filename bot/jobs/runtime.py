@@ -45,6 +45,7 @@ from .store import DONE, FAILED, WORKER_LOST, Claimed, JobStore
 log = logging.getLogger("credbot.jobs")
 
 RETRY_BACKOFF = 2.0  # seconds before a job's first retry; doubles, with jitter
+SERVE_RETRY, SERVE_RETRY_MAX = 1.0, 30.0  # seconds before restarting a failed queue loop
 MAINTAIN_EVERY = 3600.0  # seconds between purges of the job history
 RUNTIME_KEY = "credbot_jobs"  # application.bot_data key of the JobRuntime
 
@@ -82,6 +83,7 @@ class Worker:
         self.running: dict[str, asyncio.Task[None]] = {}
         self._serving: asyncio.Task[None] | None = None
         self._beating: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def active(self) -> int:
@@ -89,14 +91,30 @@ class Worker:
 
     async def start(self) -> None:
         await self.store.register_worker(self.id, socket.gethostname(), os.getpid())
-        self._serving = asyncio.create_task(self.queue.serve(self.id, self.execute),
-                                            name="credbot-worker")
+        self._serving = asyncio.create_task(self._serve(), name="credbot-worker")
         self._beating = asyncio.create_task(self._beat(), name="credbot-worker-beat")
         log.info("worker %s started (%d jobs at once)", self.id, self.settings.worker_jobs)
+
+    async def _serve(self) -> None:
+        """The queue's loop, started again if it fails or loses its connection (a database
+        restart): a worker that silently stopped working would be worse than one that died."""
+        wait = SERVE_RETRY
+        while not self._stopping:
+            try:
+                await self.queue.serve(self.id, self.execute)
+                trouble = "ended (its database connection was lost?)"
+            except Exception as exc:  # noqa: BLE001 - logged, and the loop starts again
+                trouble = f"failed ({type(exc).__name__})"
+            if self._stopping:
+                return
+            log.error("the worker's queue loop %s; starting it again in %g s", trouble, wait)
+            await asyncio.sleep(wait)
+            wait = min(SERVE_RETRY_MAX, wait * 2)
 
     async def stop(self, timeout: float | None = None) -> None:
         """Drain: stop claiming, give running jobs `timeout` seconds, release the rest."""
         timeout = self.settings.drain_timeout if timeout is None else timeout
+        self._stopping = True
         self.queue.stop_claiming()
         if self.running:
             log.info("draining: waiting up to %g s for %d running jobs", timeout,
