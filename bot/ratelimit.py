@@ -14,7 +14,8 @@ no one-second window ever holds more than 30 (Telegram asks for sends to be spre
 AIORateLimiter's own bucket lets 30 go at once and then 30 a second). A chat's bucket is
 taken before the bot-wide one, as AIORateLimiter nests its limiters, so a group that used up
 its minute never holds bot-wide slots that other chats could use. A 429 pauses every
-instance for its retry_after.
+instance for its retry_after. A task that wakes well after its slot (the event loop
+stalled) queues again once rather than going out in a bunch with the sends due now.
 
 The per-process limiter keeps running underneath; it never binds tighter than the shared
 buckets, and it is what is left when Redis fails. Redis is an optimisation, never a
@@ -231,15 +232,15 @@ class SharedRateLimiter(CredbotRateLimiter):
             while pending:
                 keys = [self.keys + "pause", *(self.keys + name for name, _ in pending)]
                 numbers = [n for _, bucket in pending for n in bucket.script_args]
-                asked = time.monotonic()
                 taken, wait = await self._script()(keys=keys, args=numbers)
                 self._answered()
                 seconds = int(wait) / 1_000_000
+                due = time.monotonic() + seconds
                 if seconds > 0:
                     await asyncio.sleep(seconds)
-                # A slot is a moment: a task that reaches it well after (a stalled loop, a
-                # slow reply) would bunch up with the sends due now. It queues again, once.
-                late = time.monotonic() - asked - seconds > self.overall.interval
+                # A slot is a moment: a task that wakes well after it (the loop stalled)
+                # would bunch up with the sends due now. It queues again, once.
+                late = time.monotonic() - due > self.overall.interval
                 if late and taken == len(pending) and not requeued:
                     requeued = True
                     continue
