@@ -229,6 +229,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None,
     from .jobs.ingress import DurableUpdateQueue
     from .jobs.ledger import LedgerRateLimiter
     from .jobs.runtime import attach
+    from .ratelimit import rate_limiter_for
 
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -237,7 +238,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None,
         .token(settings.telegram_bot_token.get_secret_value())
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(LedgerRateLimiter(rate_limiter or CredbotRateLimiter(max_retries=3)))
+        .rate_limiter(LedgerRateLimiter(rate_limiter or rate_limiter_for(settings)))
         .update_queue(DurableUpdateQueue())
         .get_updates_request(polling_request or PollingRequest())
         .concurrent_updates(CONCURRENT_UPDATES)

@@ -25,8 +25,8 @@ import redis
 
 from bot.app import CredbotRateLimiter
 from bot.ratelimit import Bucket, SharedRateLimiter, key_namespace, rate_limiter_for
-from tests.conftest import REPO
-from tests.fake_telegram import FakeTelegram
+from tests.conftest import REPO, SEED_TEXT
+from tests.fake_telegram import FakeTelegram, RunningBot, bot_settings
 from tests.ratelimit_burst import make_bot, send_all, send_burst
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -322,6 +322,24 @@ async def test_the_bot_token_never_appears_in_redis_and_every_key_expires(
     assert all(key.decode().startswith(f"{prefix}:{{{key_namespace(tg.token)}}}:")
                for key in ours)
     assert all(ttl > 0 for ttl in ttls)  # no key outlives what it holds back
+
+
+async def test_the_bot_shares_its_sends_when_credbot_redis_url_is_set(
+        tg: FakeTelegram, redis_url: str, make_settings) -> None:
+    alice = tg.user(1, "Alice")
+    ours = f"credbot:rl:{{{key_namespace(tg.token)}}}:*"
+    client = redis.asyncio.Redis.from_url(redis_url)
+    try:
+        async with RunningBot(bot_settings(make_settings, tg, redis_url=redis_url), tg):
+            tg.message(tg.private_chat(alice), alice, SEED_TEXT.read_text(encoding="utf-8"))
+            [card] = await tg.wait_for("sendMessage", chat_id=1, timeout=30)
+            keys = {key.decode().rsplit(":", 1)[-1] async for key in client.scan_iter(match=ours)}
+    finally:
+        for key in [key async for key in client.scan_iter(match=ours)]:
+            await client.delete(key)
+        await client.aclose()
+    assert card.params.get("reply_markup")
+    assert {"all", "1"} <= keys  # the card took the bot's and Alice's chat's shared buckets
 
 
 def test_which_calls_take_which_buckets() -> None:
