@@ -89,8 +89,8 @@ class ReportRow(Base):
 class OriginRow(Base):
     """Who a chat said its copy of a report was forwarded from: that chat's data alone.
 
-    A table of its own rather than a column, so databases made before it get it from
-    `create_all` (which adds tables, never columns).
+    A table of its own rather than a column: databases made before it (by `create_all`,
+    which adds tables, never columns) got it at start, before migrations (0002) existed.
     """
 
     __tablename__ = "credbot_report_origins"
@@ -296,10 +296,19 @@ class Storage:
     def from_settings(cls, settings: Settings) -> Storage:
         return cls(settings.database_url)
 
-    async def init(self) -> None:
-        """Create the tables that do not exist yet (first start)."""
-        async with self.engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
+    async def init(self) -> str:
+        """Bring the schema to this code's newest revision (`bot.migrations`); return it.
+
+        Run at every start: an empty database gets every table, an older one its missing
+        migrations with every row kept, in one transaction that instances starting at once
+        take in turn. A database from a newer credbot raises `SchemaTooNewError`.
+        """
+        from .migrations import upgrade  # Alembic loads only where a database is opened
+
+        async with self.engine.connect() as conn:
+            revision = await conn.run_sync(upgrade, self.schema)
+            await conn.commit()
+        return revision
 
     async def close(self) -> None:
         if self._flights is not None:
