@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
@@ -13,14 +14,18 @@ from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")
-def wheel_names(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
          "-w", str(out), str(REPO)],
         check=True, capture_output=True, timeout=300,
     )
-    wheel = next(out.glob("credbot-*.whl"))
+    return next(out.glob("credbot-*.whl"))
+
+
+@pytest.fixture(scope="module")
+def wheel_names(wheel: Path) -> set[str]:
     with zipfile.ZipFile(wheel) as archive:
         return set(archive.namelist())
 
@@ -41,3 +46,35 @@ def test_wheel_contains_prompts_and_bundled_encodings(wheel_names: set[str]) -> 
 
 def test_tests_and_build_output_stay_out_of_the_wheel(wheel_names: set[str]) -> None:
     assert not any(name.startswith(("tests/", "bench/", "build/")) for name in wheel_names)
+
+
+def test_wheel_contains_the_migrations(wheel_names: set[str]) -> None:
+    folder = REPO / "bot" / "migrations"
+    expected = {p.relative_to(REPO).as_posix() for p in folder.glob("versions/*.py")}
+    assert expected and expected <= wheel_names
+    assert {"bot/migrations/env.py", "bot/migrations/script.py.mako"} <= wheel_names
+
+
+def test_the_installed_wheel_migrates_a_new_database_to_the_newest_revision(
+        wheel: Path, tmp_path: Path) -> None:
+    """Alembic finds env.py and the versions inside the installed package, no alembic.ini."""
+    from bot.migrations import head
+
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q",
+                    "--target", str(target), str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    script = (
+        "import asyncio, sys, bot\n"
+        "from bot.storage import Storage\n"
+        "assert bot.__file__.startswith(sys.argv[1]), bot.__file__\n"
+        "store = Storage('sqlite+aiosqlite:///' + sys.argv[2])\n"
+        "print(asyncio.run(store.init()))\n"
+        "asyncio.run(store.close())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(target), str(tmp_path / "new.db")],
+        check=False, capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(target)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == head()
