@@ -54,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="queue depth, oldest job, live workers")
     status.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    db = commands.add_parser("db", help="the database's schema")
+    db.add_subparsers(dest="db_command", required=True).add_parser(
+        "upgrade", help="apply the migrations now (every start does too)")
     return parser
 
 
@@ -178,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
             from .jobs.process import status
 
             return status(settings, as_json=args.json)
+        if args.command == "db":
+            from .migrations.cli import db_upgrade
+
+            return db_upgrade(settings)
         return _run(args, settings)
     except CredbotError as exc:
         print(f"credbot: {exc.user_message}", file=sys.stderr)

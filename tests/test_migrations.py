@@ -471,3 +471,42 @@ async def test_another_applications_alembic_version_table_is_left_alone(
     assert await database.run(
         lambda conn: conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
     ) == [("abc123",)]
+
+
+# --- the command line -------------------------------------------------------------------------
+def _credbot(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CREDBOT_DATABASE_URL": url, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=GUARD, check=False)
+
+
+def test_credbot_db_upgrade_migrates_the_database_and_names_the_revision(tmp_path: Path) -> None:
+    path = tmp_path / "credbot.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    for _ in range(2):  # the second run finds nothing to do
+        done = _credbot("db", "upgrade", url=url, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == f"The database is at revision {migrations.head()}, the newest."
+    with sqlite3.connect(path) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    assert set(Base.metadata.tables) <= tables
+
+
+async def test_a_database_from_a_newer_credbot_stops_db_upgrade_and_run_in_one_line(
+        tmp_path: Path) -> None:
+    from tests.test_bot_start import one_line, run_with_database
+
+    database = Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'credbot.db'}")
+    store = database.storage()
+    try:
+        await store.init()
+    finally:
+        await store.close()
+    await database.run(_stamp("0099_from_a_newer_credbot"))
+
+    upgrade = await asyncio.to_thread(_credbot, "db", "upgrade", url=database.url, cwd=tmp_path)
+    run = await asyncio.to_thread(run_with_database, database.url, tmp_path)
+    for done in (upgrade, run):
+        line = one_line(done)
+        assert line.startswith("credbot: the database's schema is at revision "
+                               "0099_from_a_newer_credbot"), line
