@@ -105,12 +105,16 @@ class Scenario:
         user = self.d.tg.user(self.chat, f"User{self.chat}")
         return self.chat, self.d.text_update(user, article(f"{marker}{self.serial}"))
 
-    async def overhead(self, receiver: Process, checks: int) -> tuple[list[float], list[float]]:
-        """(update -> card minus LLM latency, webhook answer time), in ms, one check at a time."""
+    async def overhead(self, receiver: Process, checks: int) -> dict[str, list[float]]:
+        """Milliseconds per check, one check at a time: `overhead` (update -> card minus the
+        LLM latency) and its parts: `answered` (the webhook's 200), `typing` (first chat
+        action), `to_llm` (the LLM request's arrival), `after_llm` (LLM answer -> card)."""
         tg, latency = self.d.tg, self.args.llm_latency
-        overheads, answers = [], []
+        parts: dict[str, list[float]] = {name: [] for name in (
+            "overhead", "answered", "typing", "to_llm", "after_llm")}
         for index in range(checks + 3):  # the first three warm up imports and pools
             chat, update = self.next_update("seq-")
+            marker = f"Bulletin seq-{self.serial}."
             mark = tg.mark()
             posted = time.monotonic()
             response = await self.d.post(receiver, update)
@@ -118,10 +122,16 @@ class Scenario:
             assert response.status_code == 200, response.text
             [card] = await tg.wait_for("sendMessage", chat_id=chat, after=mark, timeout=60,
                                        where=is_card)
-            if index >= 3:
-                overheads.append((card.time - posted - latency) * 1000)
-                answers.append((answered - posted) * 1000)
-        return overheads, answers
+            if index < 3:
+                continue
+            [action] = tg.calls_of("sendChatAction", chat_id=chat)[:1] or [card]
+            [asked] = self.d.llm.about(marker)[:1]
+            parts["overhead"].append((card.time - posted - latency) * 1000)
+            parts["answered"].append((answered - posted) * 1000)
+            parts["typing"].append((action.time - posted) * 1000)
+            parts["to_llm"].append((asked.time - posted) * 1000)
+            parts["after_llm"].append((card.time - asked.time - latency) * 1000)
+        return parts
 
     async def burst(self, receivers: list[Process], size: int) -> dict[str, float]:
         tg = self.d.tg
@@ -171,11 +181,13 @@ class Scenario:
         return results
 
 
-def show_overhead(label: str, overheads: list[float], answers: list[float]) -> None:
+def show_overhead(label: str, parts: dict[str, list[float]]) -> None:
+    overheads = parts["overhead"]
     print(f"{label}: overhead per check (update -> card minus LLM) median "
           f"{statistics.median(overheads):.1f} ms, p99 {percentile(overheads, 0.99):.1f} ms; "
-          f"webhook answered in median {statistics.median(answers):.1f} ms, "
-          f"p99 {percentile(answers, 0.99):.1f} ms")
+          "medians of its parts: " + ", ".join(
+              f"{name} {statistics.median(parts[name]):.1f} ms"
+              for name in ("answered", "typing", "to_llm", "after_llm")))
 
 
 def show_burst(label: str, size: int, result: dict[str, float]) -> None:
@@ -211,14 +223,14 @@ async def main() -> int:
             with exported_tree(args.baseline) as tree, \
                     Scenario(root / "baseline", args, tree=tree) as s:
                 solo = s.d.start_webhook("solo")
-                show_overhead(f"baseline {args.baseline}, one process", *await s.overhead(
+                show_overhead(f"baseline {args.baseline}, one process", await s.overhead(
                     solo, args.checks))
                 show_burst(f"baseline {args.baseline}, one process", args.burst,
                            await s.burst([solo], args.burst))
         if "one" in wanted:
             with Scenario(root / "one", args) as s:
                 solo = s.d.start_webhook("solo")
-                show_overhead("queue, one process", *await s.overhead(solo, args.checks))
+                show_overhead("queue, one process", await s.overhead(solo, args.checks))
                 show_burst("queue, one process (receives and works)", args.burst,
                            await s.burst([solo], args.burst))
         if "two" in wanted:
@@ -227,7 +239,7 @@ async def main() -> int:
                 s.d.start_worker("w1")
                 s.d.start_worker("w2")
                 await s.d.wait_workers(2)
-                show_overhead("queue, receiver + two workers", *await s.overhead(
+                show_overhead("queue, receiver + two workers", await s.overhead(
                     front, args.checks))
                 show_burst("queue, receiver + two workers", args.burst,
                            await s.burst([front], args.burst))
