@@ -303,9 +303,9 @@ class Storage:
         migrations with every row kept, in one transaction that instances starting at once
         take in turn. A database from a newer credbot raises `SchemaTooNewError`.
         """
-        from .migrations import upgrade  # Alembic loads only where a database is opened
+        from .migrations import one_at_a_time, upgrade  # Alembic loads only where needed
 
-        async with self.engine.connect() as conn:
+        async with one_at_a_time(), self.engine.connect() as conn:
             revision = await conn.run_sync(upgrade, self.schema)
             await conn.commit()
         return revision

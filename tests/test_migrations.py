@@ -510,3 +510,20 @@ async def test_a_database_from_a_newer_credbot_stops_db_upgrade_and_run_in_one_l
         line = one_line(done)
         assert line.startswith("credbot: the database's schema is at revision "
                                "0099_from_a_newer_credbot"), line
+
+
+async def test_two_databases_upgraded_at_once_by_one_process_each_get_their_own_tables(
+        make_database: Callable[[], Awaitable[Database]]) -> None:
+    """Alembic's running migration is process-global: upgrades must not mix their operations."""
+    first, second = await make_database(), await make_database()
+    await second.script("main-dde5dff")  # different work: one from empty, one from 0001
+    stores = [first.storage(), second.storage()]
+    try:
+        async with asyncio.timeout(GUARD):
+            revisions = await asyncio.gather(*(store.init() for store in stores))
+    finally:
+        for store in stores:
+            await store.close()
+    assert revisions == [migrations.head()] * 2
+    assert await first.run(_fingerprint) == await second.run(_fingerprint)
+    assert await second.run(_differences(Base.metadata)) == []

@@ -24,7 +24,9 @@ tests/test_migrations.py: it fails while migrations and models disagree.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
@@ -48,6 +50,21 @@ PRE_MIGRATION_TABLES = (
     ("credbot_report_origins", "0002_report_origins"),
     ("credbot_reports", "0001_initial"),
 )
+
+
+# Alembic keeps the running migration in module globals (`alembic.op`, `alembic.context`) and
+# run_sync lets one event loop's upgrades interleave at every statement, so two databases
+# upgraded at once by one process would mix their operations: one upgrade per loop at a time.
+_ONE_AT_A_TIME: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = WeakKeyDictionary()
+
+
+def one_at_a_time() -> asyncio.Lock:
+    """This event loop's lock around `upgrade` (the database's own lock is taken inside)."""
+    loop = asyncio.get_running_loop()
+    lock = _ONE_AT_A_TIME.get(loop)
+    if lock is None:
+        lock = _ONE_AT_A_TIME[loop] = asyncio.Lock()
+    return lock
 
 
 class SchemaTooNewError(CredbotError):
