@@ -280,12 +280,61 @@ class PeerLLM(FakeLLM):
 
 class ClusterTelegram(FakeTelegram):
     """The fake Bot API with a unique token (a shared Redis bucket is per token, so other
-    runs on this machine never share ours), and chats whose cards it refuses with a 502: a
-    check there fails on every attempt, while plain messages (the failure notice) go out."""
+    runs on this machine never share ours), and two troubles on demand:
+
+    - `refuse_cards`: chats whose cards get a 502, so a check there fails on every attempt
+      while plain messages (the failure notice) go out;
+    - `hold_cards`: chats whose next card is held unanswered and never delivered (a request
+      lost on the way), until `release()`; `held` says which chat and client port, so the
+      process that sent it can be found and killed mid-send.
+    """
 
     def __init__(self) -> None:
-        super().__init__(token=f"{secrets.randbelow(10**9) + 10**9}:TEST-{secrets.token_hex(12)}")
         self.refuse_cards: set[int] = set()
+        self.hold_cards: set[int] = set()
+        self.held: list[tuple[int, int]] = []  # (chat id, client port) of each held card
+        self._peer = threading.local()
+        self._holding: list[threading.Event] = []
+        super().__init__(token=f"{secrets.randbelow(10**9) + 10**9}:TEST-{secrets.token_hex(12)}")
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def _handler_class(self) -> Any:
+        base = super()._handler_class()
+        fake = self
+
+        class Handler(base):  # type: ignore[misc,valid-type]
+            def do_POST(self) -> None:
+                fake._peer.port = self.client_address[1]
+                super().do_POST()
+
+        return Handler
+
+    def _dispatch(self, method: str, params: dict[str, Any],
+                  files: dict[str, tuple[str, bytes]]) -> tuple[int, dict[str, Any]]:
+        chat = params.get("chat_id")
+        if method == "sendMessage" and params.get("reply_markup") and chat in self.hold_cards:
+            released = threading.Event()
+            with self._cond:
+                self.hold_cards.discard(chat)
+                self.held.append((chat, getattr(self._peer, "port", 0)))
+                self._holding.append(released)
+            released.wait(timeout=120)
+            return 504, {"ok": False, "error_code": 504, "description": "Gateway Timeout"}
+        return super()._dispatch(method, params, files)
+
+    def release(self) -> None:
+        """Let every held card go (each answered 504, none delivered)."""
+        with self._cond:
+            holding, self._holding = self._holding, []
+        for event in holding:
+            event.set()
+
+    def stop(self) -> None:
+        self.release()
+        super().stop()
 
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("chat_id") in self.refuse_cards and params.get("reply_markup"):
@@ -596,14 +645,27 @@ class Deployment:
 
     def holder_of(self, request: RecordedRequest) -> Process | None:
         """The live process (or one of its children) whose connection carried `request`."""
-        port = self.llm.peers.get(id(request))
-        if not port:
+        return self.holder_of_port(self.llm.peers.get(id(request), 0), self.llm.port)
+
+    def holder_of_port(self, client_port: int, server_port: int) -> Process | None:
+        """The live process (or one of its children) with a connection from `client_port`
+        to `server_port` on 127.0.0.1."""
+        if not client_port:
             return None
-        inodes = socket_inodes(port, self.llm.port)
+        inodes = socket_inodes(client_port, server_port)
         for process in self.processes:
             if process.alive and pid_with_socket(process.descendants(), inodes) is not None:
                 return process
         return None
+
+    async def wait_held(self, chat_id: int, timeout: float = 60.0) -> Process | None:
+        """Until a card for `chat_id` is held at the fake Bot API; the process sending it."""
+        deadline = time.monotonic() + timeout
+        while not (found := [port for chat, port in self.tg.held if chat == chat_id]):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no card for chat {chat_id} in {timeout} s\n{self.logs()}")
+            await asyncio.sleep(0.01)
+        return self.holder_of_port(found[0], self.tg.port)
 
     async def wait_llm(self, marker: str, count: int = 1, timeout: float = 30.0
                        ) -> list[RecordedRequest]:

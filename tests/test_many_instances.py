@@ -73,6 +73,8 @@ async def cluster(deployment: Deployment) -> Deployment:
     worker, no job pending, no chat refusing cards."""
     d = deployment
     d.tg.refuse_cards.clear()
+    d.tg.hold_cards.clear()
+    d.tg.release()
     for name in ("a", "b"):
         process = webhook(d, name)
         if not process.alive:
@@ -142,6 +144,44 @@ async def test_a_worker_killed_during_the_llm_call_still_gives_exactly_one_card_
     assert d.db.quota_charged(alice["id"]) == 1
     retries = [line for line in d.logs_since(mark).splitlines() if "retried" in line]
     assert len(retries) == 1, failure(d, "the retry is not logged once")
+
+
+async def test_a_worker_killed_while_its_card_is_on_the_way_sends_one_card_after_one_analysis(
+        cluster: Deployment) -> None:
+    d = cluster
+    await ensure_workers(d, 2)
+    carol = d.tg.user(1101, "Carol")
+    d.tg.hold_cards.add(carol["id"])  # the card's request is lost on the way...
+    response = await d.post(webhook(d, "b"), d.text_update(carol, article("lost-card-1101")))
+    assert response.status_code == 200
+    holder = await d.wait_held(carol["id"])
+    assert holder is not None and holder.args[-1] == "worker", failure(
+        d, f"the card was sent by {holder and holder.name}, not by a worker")
+    holder.kill()  # ...and its sender dies waiting for the answer
+    d.tg.release()
+    await d.tg.wait_for("sendMessage", chat_id=carol["id"], timeout=LEASE + 60,
+                        where=lambda c: bool(c.params.get("reply_markup")))
+    await d.wait_idle()
+    assert len(d.tg.cards(carol["id"])) == 1, failure(d, "not exactly one card")
+    assert len(d.llm.about("Bulletin lost-card-1101")) == 1  # the retry reuses the stored report
+    assert d.db.quota_charged(carol["id"]) == 1
+
+
+async def test_the_same_update_delivered_to_both_instances_is_one_job_and_one_card(
+        cluster: Deployment) -> None:
+    d = cluster
+    dave = d.tg.user(1201, "Dave")
+    update = d.text_update(dave, article("twice-1201"))
+    # Telegram delivers again when it missed the first answer, possibly to another instance.
+    responses = await asyncio.gather(d.post(webhook(d, "a"), update),
+                                     d.post(webhook(d, "b"), update))
+    assert [r.status_code for r in responses] == [200, 200]
+    await d.tg.wait_for("sendMessage", chat_id=dave["id"], timeout=60,
+                        where=lambda c: bool(c.params.get("reply_markup")))
+    await d.wait_idle()
+    assert len(d.tg.calls_of("sendMessage", chat_id=dave["id"])) == 1, failure(d, "twice")
+    assert len(d.llm.about("Bulletin twice-1201")) == 1
+    assert d.db.quota_charged(dave["id"]) == 1
 
 
 # --- shared limits across instances ------------------------------------------------------------------
