@@ -335,3 +335,37 @@ async def test_a_worker_whose_database_connections_are_dropped_reconnects_and_an
         await _drop(schema)
     assert dropped >= 2  # its LISTEN connection and at least one for queries
     assert len(tg.calls_of("sendMessage", chat_id=1)) == 2
+
+
+@pytest.mark.postgres
+async def test_an_update_that_cannot_be_stored_is_not_acknowledged_and_is_answered_later(
+        make_settings, tg, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="credbot")
+    schema = await _pg_schema()
+    if schema is None:
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (user postgres, db test)")
+    import asyncpg
+
+    alice = tg.user(1, "Alice")
+    admin = await asyncpg.connect(PG_DSN)
+    try:
+        async with RunningBot(bot_settings(make_settings, tg), tg,
+                              storage=Storage(PG_URL, schema=schema)) as bot:
+            # The job table is out of reach: storing a job fails the way a database does.
+            await admin.execute(f'ALTER TABLE "{schema}".credbot_jobs RENAME TO jobs_away')
+            tg.message(tg.private_chat(alice), alice, "/help")
+            await until(lambda: _logged(caplog, "could not be stored as a job"))
+            fetched = [c.params.get("offset") for c in tg.calls_of("getUpdates")]
+            await admin.execute(f'ALTER TABLE "{schema}".jobs_away RENAME TO credbot_jobs')
+            await tg.wait_for("sendMessage", chat_id=1, timeout=30)
+            await bot.idle()
+    finally:
+        await admin.close()
+        await _drop(schema)
+    # Polling kept its offset at the update while it was not stored (fetched again later).
+    assert fetched and all((offset or 0) <= tg.last_update_id for offset in fetched)
+    assert len(tg.calls_of("sendMessage", chat_id=1)) == 1
+
+
+async def _logged(caplog: pytest.LogCaptureFixture, text: str) -> bool:
+    return any(text in record.getMessage() for record in caplog.records)
