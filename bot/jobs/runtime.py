@@ -84,6 +84,7 @@ class Worker:
         self._serving: asyncio.Task[None] | None = None
         self._beating: asyncio.Task[None] | None = None
         self._stopping = False
+        self._slots = asyncio.Semaphore(settings.worker_jobs)
 
     @property
     def active(self) -> int:
@@ -168,7 +169,7 @@ class Worker:
         if claimed.attempt > limit:
             await self._give_up(update, job, claimed.previous_error or "?")
             return Outcome()
-        task = asyncio.create_task(self._process(update, job), name=f"credbot-{claimed.key}")
+        task = asyncio.create_task(self._bounded(update, job), name=f"credbot-{claimed.key}")
         self.running[claimed.key] = task
         try:
             await asyncio.wait({task})
@@ -200,9 +201,11 @@ class Worker:
         await self._fail(job, reason)
         return Outcome()
 
-    async def _process(self, update: Update, job: JobContext) -> None:
-        with working_on(job):
-            await self.application.process_update(update)
+    async def _bounded(self, update: Update, job: JobContext) -> None:
+        # The queue hands over at most about CREDBOT_WORKER_JOBS; this makes it exact.
+        async with self._slots:
+            with working_on(job):
+                await self.application.process_update(update)
 
     async def _give_up(self, update: Update, job: JobContext, reason: str) -> None:
         log.error("job %s gave up after %d attempts (last: %s)", job.key, job.max_attempts,
