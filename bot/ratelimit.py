@@ -37,6 +37,7 @@ import hashlib
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -62,14 +63,14 @@ Callback = Callable[..., Coroutine[Any, Any, Any]]
 # numbers per bucket: its interval and its burst tolerance, in microseconds. Each bucket's
 # slot is reserved whether or not it must be waited for; the script stops at the first that
 # must, so the next bucket is only asked once that wait is over. Returns {buckets taken,
-# microseconds to wait}. Times are whole microseconds (below 2^53, exact in Lua's doubles),
+# microseconds to wait, Redis's clock}. Times are whole microseconds (below 2^53, exact in Lua's doubles),
 # written with %.0f because tostring() would round them to 14 digits.
 TAKE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local paused = redis.call('PTTL', KEYS[1])
 if paused > 0 then
-  return {0, paused * 1000}
+  return {0, paused * 1000, now}
 end
 for i = 2, #KEYS do
   local interval = tonumber(ARGV[2 * i - 3])
@@ -83,10 +84,20 @@ for i = 2, #KEYS do
              'PX', math.ceil((nxt - now) / 1000) + 1000)
   local wait = tat - tolerance - now
   if wait > 0 then
-    return {i - 1, wait}
+    return {i - 1, wait, now}
   end
 end
-return {#KEYS - 1, 0}
+return {#KEYS - 1, 0, now}
+"""
+
+
+# KEYS[1] is the pause; ARGV[1] its length in milliseconds. A longer pause already set stays.
+# (A script rather than PEXPIRE's GT option, which needs Redis 7.)
+PAUSE = """
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], 1, 'PX', ARGV[1])
+end
+return 0
 """
 
 
@@ -134,6 +145,25 @@ def _password_spellings(url: str) -> set[str]:
     return {password, unquote(password), quote(unquote(password), safe="")} if password else set()
 
 
+class RedisClock:
+    """Redis's clock in this process's monotonic time.
+
+    A slot is a moment on Redis's clock. Sleeping "wait" from when the answer is read would
+    add however long the event loop took to read it (at a burst's start, a hundred answers
+    queue up), and the sends would bunch. Each answer bounds the offset between the clocks
+    from above (Redis read its clock before we read the answer); the smallest of the recent
+    ones is the closest. Recent only, so a step of Redis's wall clock is forgotten.
+    """
+
+    def __init__(self, samples: int = 64) -> None:
+        self._offsets: deque[float] = deque(maxlen=samples)
+
+    def local(self, redis_time: float) -> float:
+        """`redis_time` (seconds, as just read from Redis) in `time.monotonic()` terms."""
+        self._offsets.append(time.monotonic() - redis_time)
+        return redis_time + min(self._offsets)
+
+
 class SharedRateLimiter(CredbotRateLimiter):
     """CredbotRateLimiter plus Telegram's limits shared through Redis by all instances."""
 
@@ -158,7 +188,8 @@ class SharedRateLimiter(CredbotRateLimiter):
         self.overall, self.private, self.group = overall, private, group
         self.redis_timeout = redis_timeout
         self._redis: Redis | None = None
-        self._take: AsyncScript | None = None
+        self._scripts: dict[str, AsyncScript] = {}
+        self._clock = RedisClock()
         self._resting_until = 0.0  # monotonic time before which Redis is not asked
         self._last_warning = -math.inf
         self._failing = False
@@ -181,7 +212,8 @@ class SharedRateLimiter(CredbotRateLimiter):
             log.info("Telegram send limits are shared through Redis at %s", self.where)
 
     async def shutdown(self) -> None:
-        redis, self._redis, self._take = self._redis, None, None
+        redis, self._redis = self._redis, None
+        self._scripts.clear()
         if redis is not None:
             # Closing a connection to a Redis that went away may fail; there is nothing to do.
             with contextlib.suppress(Exception):
@@ -232,14 +264,14 @@ class SharedRateLimiter(CredbotRateLimiter):
             while pending:
                 keys = [self.keys + "pause", *(self.keys + name for name, _ in pending)]
                 numbers = [n for _, bucket in pending for n in bucket.script_args]
-                taken, wait = await self._script()(keys=keys, args=numbers)
+                taken, wait, clock = await self._script(TAKE)(keys=keys, args=numbers)
                 self._answered()
-                seconds = int(wait) / 1_000_000
-                due = time.monotonic() + seconds
-                if seconds > 0:
-                    await asyncio.sleep(seconds)
-                # A slot is a moment: a task that wakes well after it (the loop stalled)
-                # would bunch up with the sends due now. It queues again, once.
+                due = self._clock.local(int(clock) / 1_000_000) + int(wait) / 1_000_000
+                if due > time.monotonic():
+                    await asyncio.sleep(due - time.monotonic())
+                # A slot is a moment: a task that reaches it well after (the loop stalled, or
+                # was too busy to read the answer) would bunch up with the sends due now.
+                # It queues again, once.
                 late = time.monotonic() - due > self.overall.interval
                 if late and taken == len(pending) and not requeued:
                     requeued = True
@@ -255,10 +287,7 @@ class SharedRateLimiter(CredbotRateLimiter):
         # As AIORateLimiter reads it: the public property warns until PTB 23.
         milliseconds = int(exc._retry_after.total_seconds() * 1000) + 100
         try:
-            async with self._client().pipeline(transaction=True) as pipe:
-                pipe.set(self.keys + "pause", 1, px=milliseconds, nx=True)
-                pipe.pexpire(self.keys + "pause", milliseconds, gt=True)
-                await pipe.execute()
+            await self._script(PAUSE)(keys=[self.keys + "pause"], args=[milliseconds])
         except Exception as error:  # noqa: BLE001 - this instance still waits on its own
             self._failed(error)
 
@@ -275,14 +304,15 @@ class SharedRateLimiter(CredbotRateLimiter):
                 # One immediate retry: a connection Redis dropped on restart is replaced.
                 retry=Retry(NoBackoff(), 1))
             self._redis = Redis.from_pool(pool)
-            self._take = None
+            self._scripts.clear()
         return self._redis
 
-    def _script(self) -> AsyncScript:
+    def _script(self, source: str) -> AsyncScript:
+        """The script, called by EVALSHA (loaded again when Redis lost it, e.g. a restart)."""
         client = self._client()
-        if self._take is None:
-            self._take = client.register_script(TAKE)  # EVALSHA; loaded again after a flush
-        return self._take
+        if source not in self._scripts:
+            self._scripts[source] = client.register_script(source)
+        return self._scripts[source]
 
     def _failed(self, exc: BaseException) -> None:
         now = time.monotonic()

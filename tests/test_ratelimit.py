@@ -98,10 +98,11 @@ def warnings_of(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name == LOG and r.levelno >= logging.WARNING]
 
 
-# Telegram's ~30 a second, one more for a window's edge and one for a scheduling hiccup on a
-# busy machine (one message is 33 ms). Instances that do not share send about 60 per
-# second each.
-OVERALL_BOUND = 32
+# Telegram's ~30 a second. The tolerance is in time, not in messages: arrival times carry
+# the HTTP round and the scheduling of a busy machine, so the windows are 100 ms short of a
+# second (a paced stream puts 28 messages in them; 31 needs 100 ms of bunching). Instances
+# that do not share send about 60 per second each.
+SECOND = 0.9
 
 
 async def test_a_burst_of_200_from_three_instances_never_exceeds_30_a_second_in_total(
@@ -131,7 +132,7 @@ async def test_a_burst_of_200_from_three_instances_never_exceeds_30_a_second_in_
     assert sent == [70, 70]
     times = sent_times(tg)
     assert len(times) == 200
-    assert most_in_any_window(times, 1.0) <= OVERALL_BOUND
+    assert most_in_any_window(times, SECOND) <= 30
 
 
 async def test_a_stalled_event_loop_does_not_turn_into_a_burst(
@@ -144,7 +145,7 @@ async def test_a_stalled_event_loop_does_not_turn_into_a_burst(
     sent, _ = await asyncio.wait_for(asyncio.gather(
         send_burst(tg.base_url, tg.token, limiter, range(1, 61)), stall()), 60)
     assert sent == 60
-    assert most_in_any_window(sent_times(tg), 1.0) <= OVERALL_BOUND
+    assert most_in_any_window(sent_times(tg), SECOND) <= 30
 
 
 @pytest.mark.parametrize("chat_id,kind", [(-100777, "group"), (42, "private chat")])
@@ -218,9 +219,9 @@ async def test_without_redis_sends_go_out_limited_per_process_with_one_warning(
     assert sent == 70
     times = sent_times(tg)
     assert len(times) == 70
-    # The per-process limiter still meters: 30 at once, then one per 33 ms (15 in half a
-    # second, two more for the edges). Unmetered, all 70 would leave in a fraction of that.
-    assert most_in_any_window(times, 0.5) <= 30 + 15 + 2
+    # The per-process limiter still meters: 30 at once, then one per 33 ms (12 in 0.4 s, a
+    # few more for edges and scheduling). Unmetered, all 70 would leave at once.
+    assert most_in_any_window(times, 0.4) <= 30 + 15
     [warning] = warnings_of(caplog)
     assert "127.0.0.1" in warning.getMessage()
     assert password not in caplog.text
