@@ -63,8 +63,8 @@ Callback = Callable[..., Coroutine[Any, Any, Any]]
 # numbers per bucket: its interval and its burst tolerance, in microseconds. Each bucket's
 # slot is reserved whether or not it must be waited for; the script stops at the first that
 # must, so the next bucket is only asked once that wait is over. Returns {buckets taken,
-# microseconds to wait, Redis's clock}. Times are whole microseconds (below 2^53, exact in Lua's doubles),
-# written with %.0f because tostring() would round them to 14 digits.
+# microseconds to wait, Redis's clock}. Times are whole microseconds (below 2^53, exact in
+# Lua's doubles), written with %.0f because tostring() would round them to 14 digits.
 TAKE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
@@ -197,8 +197,9 @@ class SharedRateLimiter(CredbotRateLimiter):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SharedRateLimiter:
-        token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-        return cls(settings.redis_url or "", token, max_retries=3)
+        token = settings.telegram_bot_token
+        return cls(settings.redis_url or "", token.get_secret_value() if token else "",
+                   max_retries=3)
 
     # --- PTB's BaseRateLimiter ------------------------------------------------------------
     async def initialize(self) -> None:
