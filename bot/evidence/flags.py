@@ -26,7 +26,6 @@ def red_flags(ev: Evidence, sources: list[Source], claims: list[Claim]) -> list[
     for source in sources:
         by_kind.setdefault(source.kind, []).append(source)
     anonymous = by_kind.get("anonymous", [])
-    on_record = [s for s in sources if s.kind in ON_RECORD]
 
     def add(code: str, detail: str) -> None:
         if code not in {f.code for f in flags}:

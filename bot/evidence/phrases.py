@@ -216,7 +216,6 @@ def document_phrase(phrase: str, offset: int) -> Candidate | None:
     if body and head in {"figures", "data", "statistics"}:
         name = body.group(1).strip()
         return Candidate("named_org", name=name, mention=name, offset=offset + phrase.find(name))
-    words = phrase.split()
     start_match = re.search(
         r"(?:(?:the|a|an|new|recent|latest)\s+)*(?:[\w’'\-]+\s+){0,5}?" rf"{re.escape(head)}\b",
         phrase,
