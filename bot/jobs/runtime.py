@@ -84,6 +84,7 @@ class Worker:
         self._serving: asyncio.Task[None] | None = None
         self._beating: asyncio.Task[None] | None = None
         self._stopping = False
+        self._stopped = asyncio.Event()
         self._slots = asyncio.Semaphore(settings.worker_jobs)
 
     @property
@@ -109,13 +110,15 @@ class Worker:
             if self._stopping:
                 return
             log.error("the worker's queue loop %s; starting it again in %g s", trouble, wait)
-            await asyncio.sleep(wait)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), wait)
             wait = min(SERVE_RETRY_MAX, wait * 2)
 
     async def stop(self, timeout: float | None = None) -> None:
         """Drain: stop claiming, give running jobs `timeout` seconds, release the rest."""
         timeout = self.settings.drain_timeout if timeout is None else timeout
         self._stopping = True
+        self._stopped.set()
         self.queue.stop_claiming()
         if self.running:
             log.info("draining: waiting up to %g s for %d running jobs", timeout,
@@ -155,9 +158,6 @@ class Worker:
     # --- one attempt ----------------------------------------------------------------------
     async def execute(self, claimed: Claimed) -> Outcome:
         limit = self.settings.job_max_attempts
-        if claimed.previous_error == WORKER_LOST:
-            log.warning("job %s retried (attempt %d/%d): %s (its worker stopped mid-job)",
-                        claimed.key, claimed.attempt, limit, WORKER_LOST)
         try:
             update = Update.de_json(json.loads(claimed.payload), self.application.bot)
         except Exception as exc:  # noqa: BLE001 - a row we cannot read is no reason to stop
@@ -169,6 +169,9 @@ class Worker:
         if claimed.attempt > limit:
             await self._give_up(update, job, claimed.previous_error or "?")
             return Outcome()
+        if claimed.previous_error == WORKER_LOST:
+            log.warning("job %s retried (attempt %d/%d): %s (its worker stopped mid-job)",
+                        claimed.key, claimed.attempt, limit, WORKER_LOST)
         task = asyncio.create_task(self._bounded(update, job), name=f"credbot-{claimed.key}")
         self.running[claimed.key] = task
         try:
