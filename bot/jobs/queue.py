@@ -126,16 +126,19 @@ class SqlQueue(JobQueue):
             timeout = POLL
             if free > 0:
                 try:
-                    claimed = await self.store.claim(worker_id, free, self.lease)
-                    due = None if len(claimed) == free else await self.store.next_due()
+                    # A look first: an idle worker takes no write lock (SQLite has one).
+                    due = await self.store.next_due()
+                    if due is not None and due <= utcnow():
+                        for job in await self.store.claim(worker_id, free, self.lease):
+                            task = asyncio.create_task(execute(job),
+                                                       name=f"credbot-job-{job.key}")
+                            running.add(task)
+                            task.add_done_callback(finished)
+                        continue  # look again: more may be due, or the slots are full
                 except SQLAlchemyError as exc:
                     log.warning("could not claim jobs (%s); trying again in %g s",
                                 type(exc).__name__, CLAIM_BACKOFF)
-                    claimed, due, timeout = [], None, CLAIM_BACKOFF
-                for job in claimed:
-                    task = asyncio.create_task(execute(job), name=f"credbot-job-{job.key}")
-                    running.add(task)
-                    task.add_done_callback(finished)
+                    due, timeout = None, CLAIM_BACKOFF
                 if due is not None:
                     timeout = min(POLL, max(0.01, (due - utcnow()).total_seconds()))
             with contextlib.suppress(TimeoutError):
