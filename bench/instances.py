@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import io
+import os
 import statistics
 import subprocess
 import sys
@@ -53,6 +54,28 @@ from tests.instances import (
 
 TELEGRAM_RATE = 30.0
 REDIS_DB = 8
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one live process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_now(d: Deployment) -> dict[str, float]:
+    """CPU seconds so far of credbot's processes (with their analysis workers) and of the
+    PostgreSQL backends serving this deployment's database; wall time is at the mercy of
+    whatever else the machine runs, CPU time much less so."""
+    ours = sum(cpu_seconds(pid) for p in d.processes if p.alive for pid in p.descendants())
+    backends = d.db.query("SELECT pid FROM pg_stat_activity WHERE datname = $1", d.db.name)
+    [stats] = d.db.query("SELECT xact_commit + xact_rollback AS xacts, tup_inserted + "
+                         "tup_updated + tup_deleted AS writes FROM pg_stat_database "
+                         "WHERE datname = $1", d.db.name)
+    return {"credbot": ours, "postgres": sum(cpu_seconds(row["pid"]) for row in backends),
+            "xacts": float(stats["xacts"]), "writes": float(stats["writes"])}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -111,8 +134,13 @@ class Scenario:
         action), `to_llm` (the LLM request's arrival), `after_llm` (LLM answer -> card)."""
         tg, latency = self.d.tg, self.args.llm_latency
         parts: dict[str, list[float]] = {name: [] for name in (
-            "overhead", "answered", "typing", "to_llm", "after_llm")}
+            "overhead", "answered", "typing", "to_llm", "after_llm", "cpu_credbot",
+            "cpu_postgres", "cpu_xacts", "cpu_writes")}
+        cpu_before: dict[str, float] = {}
         for index in range(checks + 3):  # the first three warm up imports and pools
+            if index == 3:
+                await asyncio.sleep(1.5)  # PostgreSQL publishes its counters about once a second
+                cpu_before = cpu_now(self.d)
             chat, update = self.next_update("seq-")
             marker = f"Bulletin seq-{self.serial}."
             mark = tg.mark()
@@ -131,6 +159,12 @@ class Scenario:
             parts["typing"].append((action.time - posted) * 1000)
             parts["to_llm"].append((asked.time - posted) * 1000)
             parts["after_llm"].append((card.time - asked.time - latency) * 1000)
+        if checks:
+            await asyncio.sleep(1.5)  # the last check's bookkeeping, and the counters
+            cpu_after = cpu_now(self.d)
+            for name in ("credbot", "postgres", "xacts", "writes"):
+                parts[f"cpu_{name}"].append(
+                    (cpu_after[name] - cpu_before[name]) * 1000 / checks)
         return parts
 
     async def burst(self, receivers: list[Process], size: int) -> dict[str, float]:
@@ -187,7 +221,10 @@ def show_overhead(label: str, parts: dict[str, list[float]]) -> None:
           f"{statistics.median(overheads):.1f} ms, p99 {percentile(overheads, 0.99):.1f} ms; "
           "medians of its parts: " + ", ".join(
               f"{name} {statistics.median(parts[name]):.1f} ms"
-              for name in ("answered", "typing", "to_llm", "after_llm")))
+              for name in ("answered", "typing", "to_llm", "after_llm"))
+          + f"; per check: CPU credbot {parts['cpu_credbot'][0]:.1f} ms, PostgreSQL "
+          f"{parts['cpu_postgres'][0]:.1f} ms; {parts['cpu_xacts'][0] / 1000:.1f} transactions, "
+          f"{parts['cpu_writes'][0] / 1000:.1f} rows written")
 
 
 def show_burst(label: str, size: int, result: dict[str, float]) -> None:
