@@ -38,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import threading
@@ -282,6 +283,7 @@ _armed = False
 
 
 def _init_worker(memory_mb: int) -> None:
+    _exit_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if hasattr(signal, "SIGALRM"):
         signal.signal(signal.SIGALRM, _on_alarm)
@@ -291,6 +293,26 @@ def _init_worker(memory_mb: int) -> None:
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _exit_with_parent() -> None:
+    """End this worker as soon as the process that started it is gone.
+
+    A parent that is killed (SIGKILL, the OOM killer, a SIGTERM without a handler, as in the
+    CLI) runs no exit hook; its idle workers would wait on their task queue for ever (each
+    holds both ends of it) and keep the fork server alive with them. The parent's end of the
+    start-up pipe closes when it dies, which the sentinel sees.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="credbot-parent-watch", daemon=True).start()
 
 
 def _on_alarm(signum: int, frame: object) -> None:

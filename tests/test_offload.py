@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -16,6 +18,30 @@ import pytest
 from bot import offload
 from bot.errors import NotAnArticleError
 from bot.extract import plain_article
+
+
+KILLED_PARENT = """
+import asyncio, os, signal
+from bot import offload
+from bot.settings import Settings
+
+async def main():
+    print(await offload.run(Settings(_env_file=None), os.getpid), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # no exit hook runs
+
+asyncio.run(main())
+"""
+
+
+async def gone(pid: int) -> bool:
+    """Wait (up to a generous guard) until no process has `pid`."""
+    for _ in range(3000):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        await asyncio.sleep(0.01)
+    return False
 
 
 def deaf_sleep(seconds: float) -> None:
@@ -70,11 +96,11 @@ async def test_a_worker_deaf_to_its_deadline_is_killed_and_waiting_steps_get_a_n
                                           return_exceptions=True)
     assert isinstance(stuck, offload.WorkError) and stuck.reason == "timeout"
     assert isinstance(waiting, int) and waiting != stuck_pid
-    for _ in range(1000):  # the stuck worker is gone (killed and reaped), not left running
-        try:
-            os.kill(stuck_pid, 0)
-        except ProcessLookupError:
-            break
-        await asyncio.sleep(0.01)
-    else:
-        pytest.fail("the stuck worker is still running")
+    assert await gone(stuck_pid)  # killed and reaped, not left running
+
+
+async def test_a_killed_parent_leaves_no_worker_behind() -> None:
+    parent = subprocess.run([sys.executable, "-c", KILLED_PARENT], capture_output=True,
+                            text=True, timeout=120)
+    assert parent.returncode == -signal.SIGKILL
+    assert await gone(int(parent.stdout))
