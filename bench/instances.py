@@ -53,6 +53,7 @@ from tests.instances import (
 )
 
 TELEGRAM_RATE = 30.0
+COUNTERS_DELAY = 1.5  # seconds; PostgreSQL publishes its statistics about once a second
 REDIS_DB = 8
 
 
@@ -137,10 +138,12 @@ class Scenario:
             "overhead", "answered", "typing", "to_llm", "after_llm", "cpu_credbot",
             "cpu_postgres", "cpu_xacts", "cpu_writes")}
         cpu_before: dict[str, float] = {}
+        idle: dict[str, float] = {}  # per second, with nothing to do (heartbeats, polls)
+        started = 0.0
         for index in range(checks + 3):  # the first three warm up imports and pools
             if index == 3:
-                await asyncio.sleep(1.5)  # PostgreSQL publishes its counters about once a second
-                cpu_before = cpu_now(self.d)
+                idle = await self.idle_rates()
+                cpu_before, started = cpu_now(self.d), time.monotonic()
             chat, update = self.next_update("seq-")
             marker = f"Bulletin seq-{self.serial}."
             mark = tg.mark()
@@ -160,12 +163,22 @@ class Scenario:
             parts["to_llm"].append((asked.time - posted) * 1000)
             parts["after_llm"].append((card.time - asked.time - latency) * 1000)
         if checks:
-            await asyncio.sleep(1.5)  # the last check's bookkeeping, and the counters
-            cpu_after = cpu_now(self.d)
+            await asyncio.sleep(COUNTERS_DELAY)  # the last check's bookkeeping, the counters
+            cpu_after, elapsed = cpu_now(self.d), time.monotonic() - started
             for name in ("credbot", "postgres", "xacts", "writes"):
-                parts[f"cpu_{name}"].append(
-                    (cpu_after[name] - cpu_before[name]) * 1000 / checks)
+                spent = cpu_after[name] - cpu_before[name] - idle[name] * elapsed
+                parts[f"cpu_{name}"].append(spent * 1000 / checks)
+                parts[f"idle_{name}"] = [idle[name]]
         return parts
+
+    async def idle_rates(self, seconds: float = 5.0) -> dict[str, float]:
+        """What the deployment spends per second doing nothing (heartbeats, queue polls,
+        counters), so per-check figures can leave it out."""
+        await asyncio.sleep(COUNTERS_DELAY)
+        before, start = cpu_now(self.d), time.monotonic()
+        await asyncio.sleep(seconds)
+        after, elapsed = cpu_now(self.d), time.monotonic() - start
+        return {name: (after[name] - before[name]) / elapsed for name in before}
 
     async def burst(self, receivers: list[Process], size: int) -> dict[str, float]:
         tg = self.d.tg
@@ -222,9 +235,13 @@ def show_overhead(label: str, parts: dict[str, list[float]]) -> None:
           "medians of its parts: " + ", ".join(
               f"{name} {statistics.median(parts[name]):.1f} ms"
               for name in ("answered", "typing", "to_llm", "after_llm"))
-          + f"; per check: CPU credbot {parts['cpu_credbot'][0]:.1f} ms, PostgreSQL "
-          f"{parts['cpu_postgres'][0]:.1f} ms; {parts['cpu_xacts'][0] / 1000:.1f} transactions, "
-          f"{parts['cpu_writes'][0] / 1000:.1f} rows written")
+          + f"; per check, idle background left out: CPU credbot "
+          f"{parts['cpu_credbot'][0]:.1f} ms, PostgreSQL {parts['cpu_postgres'][0]:.1f} ms; "
+          f"{parts['cpu_xacts'][0] / 1000:.1f} transactions, "
+          f"{parts['cpu_writes'][0] / 1000:.1f} rows written; idle: "
+          f"{parts['idle_xacts'][0]:.1f} transactions/s, CPU credbot "
+          f"{parts['idle_credbot'][0] * 1000:.1f} ms/s, PostgreSQL "
+          f"{parts['idle_postgres'][0] * 1000:.1f} ms/s")
 
 
 def show_burst(label: str, size: int, result: dict[str, float]) -> None:

@@ -558,11 +558,27 @@ class Deployment:
             self.wait_listening(process)
         return process
 
-    def start_worker(self, name: str) -> Process:
-        """`credbot worker`: works jobs, receives nothing."""
-        process = Process(name, [*self._verbosity(), "worker"], self.env, self.workdir)
+    def start_worker(self, name: str, **env: str) -> Process:
+        """`credbot worker`: works jobs, receives nothing (`env`: settings of its own)."""
+        process = Process(name, [*self._verbosity(), "worker"], {**self.env, **env},
+                          self.workdir)
         self.processes.append(process.start())
         return process
+
+    async def wait_registered(self, process: Process, timeout: float = 60.0) -> None:
+        """Until `process` is among the live workers `credbot status` counts (the
+        credbot_workers table names each by its pid)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if not process.alive:
+                raise AssertionError(f"{process.name} ended:\n{process.log()}")
+            if "credbot_workers" in self.db.tables() and self.db.query(
+                    "SELECT 1 FROM credbot_workers WHERE pid = $1", process.pid):
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{process.name} is not a registered worker after "
+                                     f"{timeout} s\n{self.logs()}")
+            await asyncio.sleep(0.1)
 
     def wait_listening(self, process: Process, timeout: float = 60.0) -> None:
         """Until the webhook port takes connections (or the process has ended: an error)."""

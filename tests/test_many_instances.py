@@ -188,21 +188,34 @@ async def test_the_same_update_delivered_to_both_instances_is_one_job_and_one_ca
 async def test_ten_chats_sending_the_same_article_at_once_across_both_instances_cost_one_llm_call(
         cluster: Deployment) -> None:
     d = cluster
-    await ensure_workers(d, 2)
-    d.site.page("/news/same-story", article_page("Same story for ten chats"))
-    link = d.site.url("/news/same-story")
-    d.llm.slow["Same story for ten chats"] = 1.5  # all ten are waiting while it runs
-    people = [d.tg.user(2000 + i, f"Reader{i}") for i in range(10)]
-    instances = [webhook(d, "a"), webhook(d, "b")]
-    updates = [d.text_update(person, f"is this true? {link}") for person in people]
-    responses = await asyncio.gather(*(d.post(instances[i % 2], update)
-                                       for i, update in enumerate(updates)))
-    assert [r.status_code for r in responses] == [200] * 10
-    for person in people:
-        await d.tg.wait_for("sendMessage", chat_id=person["id"], timeout=60,
-                            where=lambda c: bool(c.params.get("reply_markup")))
-    await d.wait_idle()
-    d.llm.slow.clear()
+    # Two workers that take one job at a time: while one analyses the article, the other
+    # takes the next chat's job, so only a lock shared by the processes (not one process
+    # collapsing its own jobs) can keep the LLM calls at one.
+    for worker in live_workers(d):
+        worker.terminate()
+    narrow = [d.start_worker(f"one-at-a-time-{i}", CREDBOT_WORKER_JOBS="1") for i in (1, 2)]
+    try:
+        for worker in narrow:
+            await d.wait_registered(worker)
+        d.site.page("/news/same-story", article_page("Same story for ten chats"))
+        link = d.site.url("/news/same-story")
+        d.llm.slow["Same story for ten chats"] = 3.0  # the others arrive while it runs
+        people = [d.tg.user(2000 + i, f"Reader{i}") for i in range(10)]
+        instances = [webhook(d, "a"), webhook(d, "b")]
+        updates = [d.text_update(person, f"is this true? {link}") for person in people]
+        responses = await asyncio.gather(*(d.post(instances[i % 2], update)
+                                           for i, update in enumerate(updates)))
+        assert [r.status_code for r in responses] == [200] * 10
+        [request] = await d.wait_llm("Same story for ten chats", timeout=60)
+        assert d.holder_of(request) in narrow
+        for person in people:
+            await d.tg.wait_for("sendMessage", chat_id=person["id"], timeout=60,
+                                where=lambda c: bool(c.params.get("reply_markup")))
+        await d.wait_idle()
+    finally:
+        d.llm.slow.clear()
+        for worker in narrow:
+            worker.terminate()
     assert len(d.llm.about("Same story for ten chats")) == 1, failure(d, "more than one LLM call")
     assert [len(d.tg.cards(p["id"])) for p in people] == [1] * 10
 
