@@ -17,7 +17,7 @@ import logging
 import random
 import secrets
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -160,12 +160,17 @@ class PollingRequest(HTTPXRequest):
         self.on_conflict = on_conflict
         self.conflicts = 0
         self.conflict = False
+        # Awaited before each getUpdates goes out: the durable update queue stores the last
+        # batch there, before this call's offset tells Telegram it may forget it (bot.jobs).
+        self.before_poll: Callable[[], Awaitable[None]] | None = None
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout: ODVInput[float] = DEFAULT_NONE,
                          write_timeout: ODVInput[float] = DEFAULT_NONE,
                          connect_timeout: ODVInput[float] = DEFAULT_NONE,
                          pool_timeout: ODVInput[float] = DEFAULT_NONE) -> tuple[int, bytes]:
+        if self.before_poll is not None:
+            await self.before_poll()
         code, payload = await super().do_request(url, method, request_data, read_timeout,
                                                  write_timeout, connect_timeout, pool_timeout)
         self.conflicts = self.conflicts + 1 if code == 409 else 0
@@ -233,14 +238,17 @@ def build_application(settings: Settings, *, storage: Storage | None = None,
 
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    ingress = DurableUpdateQueue()
+    polling = polling_request or PollingRequest()
+    polling.before_poll = ingress.flush
     builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(LedgerRateLimiter(rate_limiter or rate_limiter_for(settings)))
-        .update_queue(DurableUpdateQueue())
-        .get_updates_request(polling_request or PollingRequest())
+        .update_queue(ingress)
+        .get_updates_request(polling)
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
         .post_stop(_post_stop)

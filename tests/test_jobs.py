@@ -354,7 +354,7 @@ async def test_an_update_that_cannot_be_stored_is_not_acknowledged_and_is_answer
             # The job table is out of reach: storing a job fails the way a database does.
             await admin.execute(f'ALTER TABLE "{schema}".credbot_jobs RENAME TO jobs_away')
             tg.message(tg.private_chat(alice), alice, "/help")
-            await until(lambda: _logged(caplog, "could not be stored as a job"))
+            await until(lambda: _logged(caplog, "could not be stored as jobs"))
             fetched = [c.params.get("offset") for c in tg.calls_of("getUpdates")]
             await admin.execute(f'ALTER TABLE "{schema}".jobs_away RENAME TO credbot_jobs')
             await tg.wait_for("sendMessage", chat_id=1, timeout=30)

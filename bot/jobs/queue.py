@@ -66,8 +66,8 @@ class JobQueue(abc.ABC):
         """Make the queue usable (pgqueuer installs its tables)."""
 
     @abc.abstractmethod
-    async def enqueue(self, job: NewJob) -> bool:
-        """Store a job durably; False if its key is already known."""
+    async def enqueue(self, jobs: list[NewJob]) -> list[bool]:
+        """Store jobs durably, in one transaction; False for a key already known."""
 
     @abc.abstractmethod
     async def serve(self, worker_id: str, execute: Execute) -> None:
@@ -96,12 +96,36 @@ class SqlQueue(JobQueue):
         super().__init__(store, lease=lease, jobs=jobs)
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
+        self._running: set[asyncio.Task[Outcome]] = set()
+        self._serving: tuple[str, Execute] | None = None  # (worker id, execute) while serving
 
-    async def enqueue(self, job: NewJob) -> bool:
-        new = await self.store.record(job)
-        if new:
-            self._wake.set()
-        return new
+    async def enqueue(self, jobs: list[NewJob]) -> list[bool]:
+        serving = None if self._stopping.is_set() else self._serving
+        free = self.jobs - len(self._running) if serving is not None else 0
+        # Jobs this process can work now are stored claimed (the same durability) and
+        # started at once: no claim round trip, no wake-up in between.
+        stored = await self.store.record(
+            jobs, claim_for=(serving[0], self.lease, free) if serving and free > 0 else None)
+        for job in stored:
+            if job is None:
+                continue
+            if job.attempt == 1 and serving is not None:
+                self._spawn(serving[1], job)
+            else:
+                self._wake.set()
+        return [job is not None for job in stored]
+
+    def _spawn(self, execute: Execute, job: Claimed) -> None:
+        task = asyncio.create_task(execute(job), name=f"credbot-job-{job.key}")
+        self._running.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Outcome]) -> None:
+        self._running.discard(task)
+        self._wake.set()  # a slot is free
+        if not task.cancelled() and task.exception() is not None:
+            log.error("job runtime failed: %s", type(task.exception()).__name__,
+                      exc_info=task.exception())
 
     def stop_claiming(self) -> None:
         self._stopping.set()
@@ -111,15 +135,17 @@ class SqlQueue(JobQueue):
         await self.store.renew(worker_id, keys, self.lease)
 
     async def serve(self, worker_id: str, execute: Execute) -> None:
-        running: set[asyncio.Task[Outcome]] = set()
+        running = self._running
+        self._serving = (worker_id, execute)
+        try:
+            await self._serve(worker_id, execute)
+        finally:
+            self._serving = None
+        if running:
+            await asyncio.wait(set(running))
 
-        def finished(task: asyncio.Task[Outcome]) -> None:
-            running.discard(task)
-            self._wake.set()  # a slot is free
-            if not task.cancelled() and task.exception() is not None:
-                log.error("job runtime failed: %s", type(task.exception()).__name__,
-                          exc_info=task.exception())
-
+    async def _serve(self, worker_id: str, execute: Execute) -> None:
+        running = self._running
         while not self._stopping.is_set():
             self._wake.clear()  # before the claim: an enqueue from now on wakes the wait
             free = self.jobs - len(running)
@@ -130,10 +156,7 @@ class SqlQueue(JobQueue):
                     due = await self.store.next_due()
                     if due is not None and due <= utcnow():
                         for job in await self.store.claim(worker_id, free, self.lease):
-                            task = asyncio.create_task(execute(job),
-                                                       name=f"credbot-job-{job.key}")
-                            running.add(task)
-                            task.add_done_callback(finished)
+                            self._spawn(execute, job)
                         continue  # look again: more may be due, or the slots are full
                 except SQLAlchemyError as exc:
                     log.warning("could not claim jobs (%s); trying again in %g s",
@@ -143,8 +166,6 @@ class SqlQueue(JobQueue):
                     timeout = min(POLL, max(0.01, (due - utcnow()).total_seconds()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
-        if running:
-            await asyncio.wait(set(running))
 
 
 class PgQueue(JobQueue):
@@ -197,17 +218,18 @@ class PgQueue(JobQueue):
         finally:
             await conn.close()
 
-    async def enqueue(self, job: NewJob) -> bool:
-        async def into_pgqueuer(conn: AsyncConnection) -> None:
+    async def enqueue(self, jobs: list[NewJob]) -> list[bool]:
+        async def into_pgqueuer(conn: AsyncConnection, new: list[NewJob]) -> None:
             from pgqueuer.db import AsyncpgDriver
 
-            # The same connection and transaction as the credbot_jobs row: both or neither.
+            # The same connection and transaction as the credbot_jobs rows: both or neither.
             raw = await conn.get_raw_connection()
             queries = self.queries(AsyncpgDriver(raw.driver_connection))
-            await queries.enqueue(self.ENTRYPOINT, job.key.encode(), dedupe_key=job.key,
+            await queries.enqueue([self.ENTRYPOINT] * len(new), [j.key.encode() for j in new],
+                                  [0] * len(new), dedupe_key=[j.key for j in new],
                                   on_conflict="skip")
 
-        return await self.store.record(job, then=into_pgqueuer)
+        return [job is not None for job in await self.store.record(jobs, then=into_pgqueuer)]
 
     def stop_claiming(self) -> None:
         self._stop_requested = True

@@ -69,25 +69,45 @@ class JobStore:
         return (postgresql if self.dialect == "postgresql" else sqlite).insert(model)
 
     # --- the life of a job -------------------------------------------------------------
-    async def record(self, job: NewJob, *,
-                     then: Callable[[AsyncConnection], Awaitable[None]] | None = None) -> bool:
-        """Store a new job; False if its key is known (a redelivered update).
+    async def record(self, jobs: list[NewJob], *,
+                     then: Callable[[AsyncConnection, list[NewJob]], Awaitable[None]] | None = None,
+                     claim_for: tuple[str, float, int] | None = None) -> list[Claimed | None]:
+        """Store new jobs in one transaction; for each, None if its key is known already (a
+        redelivered update), else the job (as `Claimed`: attempt 0 unless claimed below).
 
-        `then` runs in the same transaction when the job is new (pgqueuer's enqueue), so the
-        job exists in both places or in neither.
+        `then` runs in the same transaction with the jobs that were new (pgqueuer's enqueue),
+        so a job exists in both places or in neither. `claim_for` (worker id, lease, how
+        many) stores up to that many new jobs already claimed by that worker for their first
+        attempt: the receiving process works them with no round through the queue, and if it
+        dies their leases run out as for any claim.
         """
         now = utcnow()
-        statement = (self._insert(JobRow)
-                     .values(key=job.key, kind=job.kind, chat_id=job.chat_id, payload=job.payload,
-                             status=QUEUED, attempts=0, run_after=now, created_at=now,
-                             updated_at=now)
-                     .on_conflict_do_nothing(index_elements=["key"])
-                     .returning(JobRow.key))
+        worker_id, lease, claims = claim_for or ("", 0.0, 0)
+        stored: list[Claimed | None] = []
         async with self.engine.begin() as conn:
-            new = (await conn.execute(statement)).first() is not None
+            for job in jobs:
+                claimed = claims > 0
+                state: dict[str, Any] = {"status": QUEUED, "attempts": 0}
+                if claimed:
+                    state = {"status": RUNNING, "attempts": 1, "worker_id": worker_id,
+                             "lease_until": now + timedelta(seconds=lease)}
+                statement = (self._insert(JobRow)
+                             .values(key=job.key, kind=job.kind, chat_id=job.chat_id,
+                                     payload=job.payload, run_after=now, created_at=now,
+                                     updated_at=now, **state)
+                             .on_conflict_do_nothing(index_elements=["key"])
+                             .returning(JobRow.key))
+                if (await conn.execute(statement)).first() is None:
+                    stored.append(None)
+                    continue
+                claims -= claimed
+                stored.append(Claimed(key=job.key, attempt=int(state["attempts"]),
+                                      payload=job.payload, chat_id=job.chat_id,
+                                      previous_error=None))
+            new = [job for job, kept in zip(jobs, stored, strict=True) if kept is not None]
             if new and then is not None:
-                await then(conn)
-        return new
+                await then(conn, new)
+        return stored
 
     def _claim_values(self, now: datetime, worker_id: str,
                       lease_until: datetime | None) -> dict[str, Any]:
