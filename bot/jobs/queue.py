@@ -25,7 +25,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -272,7 +272,7 @@ class PgQueue(JobQueue):
             names = self.db.qualified
             for table in (names.queue_table_log, names.statistics_table):
                 done = await conn.execute(f"DELETE FROM {table} WHERE created < $1",
-                                          older_than.replace(tzinfo=None))
+                                          older_than.replace(tzinfo=UTC))  # naive UTC in, timestamptz there
                 total += int(done.split()[-1]) if done.startswith("DELETE") else 0
             return total
         finally:
