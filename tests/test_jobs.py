@@ -369,3 +369,32 @@ async def test_an_update_that_cannot_be_stored_is_not_acknowledged_and_is_answer
 
 async def _logged(caplog: pytest.LogCaptureFixture, text: str) -> bool:
     return any(text in record.getMessage() for record in caplog.records)
+
+
+async def test_retention_drops_ended_jobs_and_their_sends_but_keeps_what_live_jobs_need(
+        new_storage) -> None:
+    from bot.jobs.store import DONE, NewJob
+    from bot.jobs.tables import JobSendRow
+    from bot.storage import utcnow
+
+    storage = new_storage()
+    await storage.init()
+    store = JobStore(storage)
+    try:
+        await store.record([NewJob(f"9:{i}", "message", 5, "{}") for i in (1, 2)])
+        assert len(await store.claim("worker", 2, 30)) == 2
+        for i in (1, 2):
+            await store.record_send(f"9:{i}", 1, 5, 100 + i, {"message_id": 100 + i})
+        await store.finish("9:1", DONE)
+        later = utcnow() + timedelta(days=3)  # past the two days a redelivery can come in
+        await store.purge(later - timedelta(days=30), now=later)
+        from sqlalchemy import select
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        async with AsyncSession(store.engine) as session:
+            sends = list((await session.scalars(select(JobSendRow.job_key))).all())
+        rows = await job_rows(store)
+    finally:
+        await storage.close()
+    assert [(row.key, row.status) for row in rows] == [("9:2", "running")]
+    assert sends == ["9:2"]  # a live job may still need its ledger
