@@ -246,3 +246,21 @@ async def test_a_passing_409_is_retried_and_the_bot_keeps_answering(tmp_path) ->
     assert alive, output
     assert bot.returncode == 0, output
     assert "Traceback" not in output
+
+
+def test_a_worker_without_a_token_or_a_database_says_so_in_one_line(tmp_path) -> None:
+    port = _free_port()
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    no_token = subprocess.run([sys.executable, "-m", "bot", "worker"], cwd=tmp_path, env=base,
+                              capture_output=True, text=True, timeout=60)
+    no_database = subprocess.run(
+        [sys.executable, "-m", "bot", "worker"], cwd=tmp_path, capture_output=True, text=True,
+        timeout=60, env={**base, "TELEGRAM_BOT_TOKEN": "1:secret-token-value",
+                         "CREDBOT_DATABASE_URL": f"postgresql+asyncpg://u:pw@127.0.0.1:{port}/x"})
+    assert no_token.returncode == 2
+    assert no_token.stderr.strip().splitlines() == [
+        "credbot: TELEGRAM_BOT_TOKEN is not set (workers send the replies)."]
+    assert no_database.returncode == 1
+    [line] = no_database.stderr.strip().splitlines()
+    assert line.startswith(f"credbot: cannot connect to the database at 127.0.0.1:{port}/x")
+    assert "secret-token-value" not in no_database.stderr
