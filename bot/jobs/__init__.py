@@ -8,9 +8,10 @@ and a single process was all there could be. Now:
   handler both hand each update to `application.update_queue.put()` *before* they acknowledge
   it (polling moves its offset past an update only after every put of the batch returned;
   the webhook answers 200 only after `post()` returns, and an exception there is a 500, so
-  Telegram delivers again). Our queue's `put` writes the update as a job and returns; it
-  never feeds PTB's in-process dispatcher. A redelivered update has the same key
-  (`bot_id:update_id`) and is not stored twice.
+  Telegram delivers again). Our queue stores each update as a job by then (a webhook's at
+  once; a polled batch in one transaction just before the next getUpdates carries the
+  offset past it) and never feeds PTB's in-process dispatcher. A redelivered update has
+  the same key (`bot_id:update_id`) and is not stored twice.
 - **Workers** (`runtime.Worker`) claim jobs with a lease, rebuild the `Update` and run it
   through `application.process_update`, i.e. the same handlers as before, inside a job
   context (`context.JobContext`: the key, the attempt, a send counter, the failure).
