@@ -398,3 +398,33 @@ async def test_retention_drops_ended_jobs_and_their_sends_but_keeps_what_live_jo
         await storage.close()
     assert [(row.key, row.status) for row in rows] == [("9:2", "running")]
     assert sends == ["9:2"]  # a live job may still need its ledger
+
+
+async def test_a_job_running_when_its_worker_stops_is_handed_back_and_the_next_worker_answers(
+        make_settings, tg, new_storage) -> None:
+    from tests.fake_llm import hang, reply
+    from tests.test_bot_llm import analysis
+
+    alice = tg.user(1, "Alice")
+    with FakeLLM(hang(30)) as llm:
+        settings = llm_settings(make_settings, tg, llm, drain_timeout=0.2, llm_timeout=60,
+                                llm_total_timeout=60)
+        async with RunningBot(settings, tg, storage=new_storage()) as bot:
+            tg.message(tg.private_chat(alice), alice, SEED)
+
+            async def asked() -> bool:
+                return bool(llm.completions)
+
+            await until(asked)
+        # The drain gave the hung check 0.2 s, then handed it back: queued, attempt not counted.
+        async with RunningBot(settings, tg, storage=new_storage(), worker=False) as looking:
+            [handed_back] = await job_rows(runtime(looking).store)
+        llm.default = reply(analysis())
+        async with RunningBot(settings, tg, storage=new_storage()) as bot:
+            [card] = await tg.wait_for("sendMessage", chat_id=1, timeout=20)
+            await bot.idle()
+            [row] = await job_rows(runtime(bot).store)
+    assert (handed_back.status, handed_back.attempts) == ("queued", 0)
+    assert "Credibility" in parse_html(card.params["text"])[0]
+    assert (row.status, row.attempts) == ("done", 1)
+    assert len(tg.calls_of("sendMessage", chat_id=1)) == 1
