@@ -274,19 +274,34 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 # --- inside a worker --------------------------------------------------------------------------
+#
+# One SIGALRM timer does two jobs. During a step it is the step's deadline. Between steps it
+# ticks every IDLE_CHECK seconds to see whether the parent is still there: a parent that is
+# killed (SIGKILL, the OOM killer, a SIGTERM without a handler, as in the CLI) runs no exit
+# hook, and its idle workers would otherwise wait on their task queue for ever (each holds
+# both ends of it) and keep the fork server alive with them. The parent's end of the
+# start-up pipe closes when it dies, which `parent_process().sentinel` sees. A timer rather
+# than a watcher thread: a thread costs ~70 MB of the address space the memory cap counts.
+
+IDLE_CHECK = 1.0  # seconds between checks for a parent that is gone
+
 
 class _Deadline(BaseException):
     """A step ran past its deadline (raised inside the worker by SIGALRM)."""
 
 
 _armed = False
+_parent_sentinel: int | None = None
 
 
 def _init_worker(memory_mb: int) -> None:
-    _exit_with_parent()
+    global _parent_sentinel
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    if hasattr(signal, "SIGALRM"):
+    parent = multiprocessing.parent_process()
+    _parent_sentinel = parent.sentinel if parent is not None else None
+    if hasattr(signal, "setitimer"):
         signal.signal(signal.SIGALRM, _on_alarm)
+        _idle()
     if memory_mb and resource is not None:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = memory_mb * 1024 * 1024
@@ -295,29 +310,15 @@ def _init_worker(memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _exit_with_parent() -> None:
-    """End this worker as soon as the process that started it is gone.
-
-    A parent that is killed (SIGKILL, the OOM killer, a SIGTERM without a handler, as in the
-    CLI) runs no exit hook; its idle workers would wait on their task queue for ever (each
-    holds both ends of it) and keep the fork server alive with them. The parent's end of the
-    start-up pipe closes when it dies, which the sentinel sees.
-    """
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-    sentinel = parent.sentinel
-
-    def watch() -> None:
-        multiprocessing.connection.wait([sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watch, name="credbot-parent-watch", daemon=True).start()
+def _idle() -> None:
+    signal.setitimer(signal.ITIMER_REAL, IDLE_CHECK, IDLE_CHECK)
 
 
 def _on_alarm(signum: int, frame: object) -> None:
     if _armed:
         raise _Deadline
+    if _parent_sentinel is not None and multiprocessing.connection.wait([_parent_sentinel], 0):
+        os._exit(1)
 
 
 def _call(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any],
@@ -332,4 +333,4 @@ def _call(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any],
     finally:
         _armed = False
         if timer:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _idle()
