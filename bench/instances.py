@@ -244,7 +244,9 @@ def show_overhead(label: str, parts: dict[str, list[float]]) -> None:
           f"{parts['idle_postgres'][0] * 1000:.1f} ms/s")
 
 
-def show_burst(label: str, size: int, result: dict[str, float]) -> None:
+def show_burst(label: str, size: int, result: dict[str, float] | None) -> None:
+    if result is None:
+        return
     print(f"{label}: burst of {size} in {result['total']:.2f} s (first card "
           f"{result['first']:.2f} s, all {size} acknowledged in {result['acked']:.2f} s); floor "
           f"{result['floor']:.2f} s; ratio {result['ratio']:.2f}x; peak sendMessage in any 1 s: "
@@ -255,7 +257,7 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--llm-latency", type=float, default=1.0, help="seconds per LLM answer")
     parser.add_argument("--checks", type=int, default=30, help="sequential checks for overhead")
-    parser.add_argument("--burst", type=int, default=100, help="chats in the burst")
+    parser.add_argument("--burst", type=int, default=100, help="chats in the burst (0: none)")
     parser.add_argument("--kills", type=int, default=3, help="SIGKILL rounds")
     parser.add_argument("--lease", type=float, default=None,
                         help="CREDBOT_JOB_LEASE for the SIGKILL rounds (default: the setting's)")
@@ -280,13 +282,13 @@ async def main() -> int:
                 show_overhead(f"baseline {args.baseline}, one process", await s.overhead(
                     solo, args.checks))
                 show_burst(f"baseline {args.baseline}, one process", args.burst,
-                           await s.burst([solo], args.burst))
+                           await s.burst([solo], args.burst) if args.burst else None)
         if "one" in wanted:
             with Scenario(root / "one", args) as s:
                 solo = s.d.start_webhook("solo")
                 show_overhead("queue, one process", await s.overhead(solo, args.checks))
                 show_burst("queue, one process (receives and works)", args.burst,
-                           await s.burst([solo], args.burst))
+                           await s.burst([solo], args.burst) if args.burst else None)
         if "two" in wanted:
             with Scenario(root / "two", args) as s:
                 front = s.d.start_webhook("front", worker=False)
@@ -296,7 +298,7 @@ async def main() -> int:
                 show_overhead("queue, receiver + two workers", await s.overhead(
                     front, args.checks))
                 show_burst("queue, receiver + two workers", args.burst,
-                           await s.burst([front], args.burst))
+                           await s.burst([front], args.burst) if args.burst else None)
         if "kill" in wanted:
             with Scenario(root / "kill", args, lease=args.lease) as s:
                 front = s.d.start_webhook("front", worker=False)
