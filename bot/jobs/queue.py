@@ -242,8 +242,10 @@ class PgQueue(JobQueue):
         from pgqueuer.qm import QueueManager
         from pgqueuer.types import Channel
 
-        # Named, so pg_stat_activity tells which worker a connection belongs to.
-        pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=4, server_settings={
+        # Named, so pg_stat_activity tells which worker a connection belongs to. Three: the
+        # LISTEN connection and two for pgqueuer's batched queries (dequeue, heartbeats, log);
+        # every process's connections count against the server's max_connections.
+        pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=3, server_settings={
             "application_name": application_name(worker_id)})
         try:
             manager = QueueManager(self.queries(AsyncpgPoolDriver(pool)),
