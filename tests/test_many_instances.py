@@ -132,11 +132,9 @@ async def test_a_worker_killed_during_the_llm_call_still_gives_exactly_one_card_
     # running out, not by anyone starting afresh.
     survivors = [p for p in await ensure_workers(d, 2) if p is not holder]
     holder.kill()
-    killed = time.monotonic()
     d.llm.slow.clear()
-    [card] = await d.tg.wait_for("sendMessage", chat_id=alice["id"], timeout=LEASE + 60,
-                                 where=lambda c: bool(c.params.get("reply_markup")))
-    print(f"SIGKILL to card: {card.time - killed:.2f} s (lease {LEASE:g} s)")
+    await d.tg.wait_for("sendMessage", chat_id=alice["id"], timeout=LEASE + 60,
+                        where=lambda c: bool(c.params.get("reply_markup")))
     await d.wait_idle()
     assert survivors and all(p.alive for p in survivors), failure(d, "a survivor died")
     assert len(d.tg.cards(alice["id"])) == 1, failure(d, "not exactly one card")
@@ -243,7 +241,6 @@ async def test_a_burst_of_200_checks_across_instances_stays_within_30_send_messa
     await d.wait_idle()
     sends = [c.time for c in d.tg.calls[mark:] if c.method == "sendMessage"]
     peak = send_windows(sends)
-    print(f"burst: {len(sends)} sendMessage, peak {peak} in any 1 s")
     assert peak <= TELEGRAM_RATE + RATE_TOLERANCE, f"{peak} sendMessage within one second"
     assert all(len(d.tg.cards(chat)) == 1 for chat in chats)
 
