@@ -28,6 +28,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import enum
+import functools
 import itertools
 import json
 import os
@@ -172,8 +173,34 @@ class FreshDatabase:
         return f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{self.name}"
 
     def create(self) -> Self:
+        self._drop_orphans()
         blocking(lambda: self._admin(f'CREATE DATABASE "{self.name}"'))
         return self
+
+    def _drop_orphans(self) -> None:
+        """Drop the databases of earlier runs on this machine whose process is gone (a run
+        killed before its teardown leaves its database behind; the name holds the pid)."""
+        prefix = self.name.rsplit("_", 2)[0]
+        rows = self.query_admin("SELECT datname FROM pg_database WHERE datname LIKE $1",
+                                f"{prefix}\\_%")
+        for name in (row["datname"] for row in rows):
+            parts = name[len(prefix) + 1:].split("_")
+            if len(parts) == 2 and parts[0].isdigit() and not Path(f"/proc/{parts[0]}").exists():
+                blocking(functools.partial(
+                    self._admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def query_admin(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        """Rows of one statement on the server's `postgres` database."""
+        import asyncpg  # type: ignore[import-untyped]
+
+        async def run() -> list[dict[str, Any]]:
+            conn = await asyncpg.connect(PG_ADMIN_DSN)
+            try:
+                return [dict(row) for row in await conn.fetch(sql, *args)]
+            finally:
+                await conn.close()
+
+        return blocking(run)
 
     def drop(self) -> None:
         blocking(lambda: self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
