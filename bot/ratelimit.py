@@ -9,9 +9,12 @@ keeps one set of buckets in Redis for all of them.
 Each bucket is GCRA, a token bucket stored as one timestamp (the "theoretical arrival
 time"). One Lua script (EVALSHA) reads Redis's own clock, so the instances' clocks do not
 matter, and *reserves* a slot atomically: a burst queues in order with one Redis call per
-message and no polling. The bot-wide bucket has no burst: sends are paced one per 1/30 s, so
-no one-second window ever holds more than 30 (Telegram asks for sends to be spread out;
-AIORateLimiter's own bucket lets 30 go at once and then 30 a second). A chat's bucket is
+message and no polling. The bot-wide bucket has no burst: sends are paced one per 1/27 s, a
+tenth under Telegram's 30, because a slot is the moment a send may *leave*: a send that
+leaves a little late (a busy event loop, a slow connection) arrives next to the ones due
+after it, and at exactly 30 a second those stragglers made 33-35 in one second at the Bot
+API. With the tenth kept back no one-second window holds more than 30 (Telegram asks for
+sends to be spread out; AIORateLimiter's own bucket lets 30 go at once and then 30 a second). A chat's bucket is
 taken before the bot-wide one, as AIORateLimiter nests its limiters, so a group that used up
 its minute never holds bot-wide slots that other chats could use. A 429 pauses every
 instance for its retry_after. A task that wakes well after its slot (the event loop
@@ -116,7 +119,7 @@ class Bucket:
         return interval, interval * (max(1, self.burst) - 1)
 
 
-OVERALL = Bucket(1 / 30)  # 30 a second per bot, paced
+OVERALL = Bucket(1 / 27)  # Telegram's 30 a second per bot, paced with a tenth kept back
 PRIVATE = Bucket(1.0, burst=3)  # ~1 a second per private chat; a card and two quick button edits
 GROUP = Bucket(3.0, burst=20)  # 20 a minute per group, the burst AIORateLimiter allows per process
 
