@@ -642,4 +642,4 @@ def report_json_bytes(report: Report) -> bytes:
 
 # The job tables live on this Base too (bot/jobs/tables.py): imported here so that every
 # user of the metadata (migrations, their tests) sees them. Last, as that module imports Base.
-from .jobs import tables as _job_tables  # noqa: F401
+from .jobs import tables as _job_tables  # noqa: E402, F401
