@@ -16,9 +16,11 @@ chat's report row, and is put back into the chat's view by `get_report` (`bot.or
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
+import random
 import time
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 
 
 SETTINGS_TTL = 30.0  # seconds a chat's settings are cached in memory
+SQLITE_START_ATTEMPTS = 6  # runs of the start-up upgrade when SQLite refuses a lock at once
 THREAD_LIMIT = 40  # newest follow-up messages read back for an answer
 
 
@@ -303,12 +306,26 @@ class Storage:
         migrations with every row kept, in one transaction that instances starting at once
         take in turn. A database from a newer credbot raises `SchemaTooNewError`.
         """
+        from sqlalchemy.exc import OperationalError
+
         from .migrations import one_at_a_time, upgrade  # Alembic loads only where needed
 
-        async with one_at_a_time(), self.engine.connect() as conn:
-            revision = await conn.run_sync(upgrade, self.schema)
-            await conn.commit()
-        return revision
+        for attempt in range(1, SQLITE_START_ATTEMPTS + 1):
+            try:
+                async with one_at_a_time(), self.engine.connect() as conn:
+                    revision = await conn.run_sync(upgrade, self.schema)
+                    await conn.commit()
+                return revision
+            except OperationalError as exc:
+                # SQLite answers "database is locked" at once, without its busy timeout, where
+                # waiting could deadlock (a connection switching the file to WAL, or taking
+                # the write lock, while other processes start on the same file). Its advice
+                # is to run the transaction again; the upgrade is one transaction.
+                locked = self.dialect == "sqlite" and "locked" in str(exc.orig)
+                if not locked or attempt == SQLITE_START_ATTEMPTS:
+                    raise
+                await asyncio.sleep(random.uniform(0.05, 0.25) * attempt)
+        raise AssertionError("unreachable")
 
     async def close(self) -> None:
         if self._flights is not None:
