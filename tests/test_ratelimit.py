@@ -99,10 +99,12 @@ def warnings_of(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 
 # Telegram's ~30 a second. The tolerance is in time, not in messages: arrival times carry
-# the HTTP round and the scheduling of a busy machine, so the windows are 100 ms short of a
-# second (a paced stream puts 28 messages in them; 31 needs 100 ms of bunching). Instances
-# that do not share send about 60 per second each.
-SECOND = 0.9
+# the HTTP round and the scheduling of a busy machine (the fake Bot API shares this test's
+# event loop, so a stall of the loop bunches arrivals the senders spaced: a full suite on two
+# cores showed ~300 ms of it), so the windows are 200 ms short of a second (the limiter's
+# 27 a second puts 22 messages in them; 31 needs 300 ms of bunching). Instances that do not
+# share send about 60 per second each, over 45 in such a window.
+SECOND = 0.8
 
 
 async def test_a_burst_of_200_from_three_instances_never_exceeds_30_a_second_in_total(
