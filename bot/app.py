@@ -400,16 +400,26 @@ def run_bot(settings: Settings, *, webhook_url: str | None = None, listen: str =
             print("credbot: another process is already polling this bot token; run one "
                   "poller, or use --webhook-url.", file=sys.stderr)
             return EXIT_CONFIG
-    except InvalidToken:
+    except (InvalidToken, SQLAlchemyError, NetworkError) as exc:
+        # The database was checked above, but it can fail in between.
+        return start_failure(exc, settings, when=" at start")
+    return EXIT_OK
+
+
+def start_failure(exc: InvalidToken | SQLAlchemyError | NetworkError, settings: Settings, *,
+                  when: str = "") -> int:
+    """A failure the operator can mend, as one line on stderr; the exit code to return.
+
+    Shared by `credbot run` and `credbot worker`.
+    """
+    if isinstance(exc, InvalidToken):
         print("credbot: Telegram rejected TELEGRAM_BOT_TOKEN. Check it with @BotFather.",
               file=sys.stderr)
         return EXIT_CONFIG
-    except SQLAlchemyError as exc:  # checked above, but a database can fail in between
-        print(f"credbot: the database failed at start ({dbcheck.reason(exc)}).", file=sys.stderr)
+    if isinstance(exc, SQLAlchemyError):
+        print(f"credbot: the database failed{when} ({dbcheck.reason(exc)}).", file=sys.stderr)
         return EXIT_UNREACHABLE
-    except NetworkError:
-        where = settings.telegram_api_base_url or "api.telegram.org"
-        print(f"credbot: cannot reach the Telegram Bot API at {urlsplit(where).netloc or where}. "
-              "Check the network and TELEGRAM_API_BASE_URL.", file=sys.stderr)
-        return EXIT_UNREACHABLE
-    return EXIT_OK
+    where = settings.telegram_api_base_url or "api.telegram.org"
+    print(f"credbot: cannot reach the Telegram Bot API at {urlsplit(where).netloc or where}. "
+          "Check the network and TELEGRAM_API_BASE_URL.", file=sys.stderr)
+    return EXIT_UNREACHABLE

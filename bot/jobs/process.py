@@ -16,7 +16,6 @@ import signal
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
@@ -33,7 +32,7 @@ EXIT_OK, EXIT_UNREACHABLE, EXIT_CONFIG = 0, 1, 2
 
 def run_worker(settings: Settings) -> int:
     """`credbot worker`: work jobs until a stop signal. Blocks."""
-    from ..app import DropInvalidToken, build_application
+    from ..app import DropInvalidToken, build_application, start_failure
 
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
     if not token.strip():
@@ -50,18 +49,8 @@ def run_worker(settings: Settings) -> int:
         handler.addFilter(DropInvalidToken())
     try:
         asyncio.run(_work(application))
-    except InvalidToken:
-        print("credbot: Telegram rejected TELEGRAM_BOT_TOKEN. Check it with @BotFather.",
-              file=sys.stderr)
-        return EXIT_CONFIG
-    except SQLAlchemyError as exc:
-        print(f"credbot: the database failed ({dbcheck.reason(exc)}).", file=sys.stderr)
-        return EXIT_UNREACHABLE
-    except NetworkError:
-        where = settings.telegram_api_base_url or "api.telegram.org"
-        print(f"credbot: cannot reach the Telegram Bot API at {urlsplit(where).netloc or where}. "
-              "Check the network and TELEGRAM_API_BASE_URL.", file=sys.stderr)
-        return EXIT_UNREACHABLE
+    except (InvalidToken, SQLAlchemyError, NetworkError) as exc:
+        return start_failure(exc, settings)
     return EXIT_OK
 
 
